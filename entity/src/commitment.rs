@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+/// A commitment of an action plan. Its texts live in `commitment_translation`;
+/// every `irm_*` column is null while the commitment is pending IRM review.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "commitment")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// OGP code, e.g. `MO0018`.
+    #[sea_orm(unique)]
+    pub code: String,
+    pub action_plan_id: i64,
+    /// `active`, `completed` or `withdrawn`.
+    pub status: String,
+    pub lead_institution_id: Option<i64>,
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    pub irm_report: Option<String>,
+    pub irm_starred: Option<bool>,
+    pub irm_early_results: Option<String>,
+    pub irm_verifiable: Option<bool>,
+    /// JSON array of OGP values, e.g. `["access_to_information"]`.
+    pub irm_ogp_values: Option<String>,
+    pub irm_potential_impact: Option<String>,
+    pub irm_completion: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

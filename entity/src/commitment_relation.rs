@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+/// "Related commitments" as the action plan states them (directed).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "commitment_relation")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub commitment_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub related_commitment_id: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

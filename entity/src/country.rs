@@ -1,0 +1,18 @@
+use sea_orm::entity::prelude::*;
+
+/// A country taking part in OGP.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "country")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// ISO 3166-1 alpha-2 code, e.g. `MA`.
+    #[sea_orm(unique)]
+    pub iso_code: String,
+    pub name: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

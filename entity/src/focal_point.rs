@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+/// The contact a government names as responsible for commitments.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "focal_point")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Stable identifier used by imports.
+    #[sea_orm(unique)]
+    pub key: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

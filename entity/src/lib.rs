@@ -1,0 +1,22 @@
+//! Database rows of ogp-pulse, one module per table.
+//!
+//! Entities are plain sea-orm models: API types live in the service crate, so a
+//! column can change without the GraphQL schema changing with it. Text that
+//! governments publish in several languages lives in the `*_translation`
+//! tables, one row per (record, language).
+
+pub mod action_plan;
+pub mod action_plan_translation;
+pub mod commitment;
+pub mod commitment_focal_point;
+pub mod commitment_policy_area;
+pub mod commitment_relation;
+pub mod commitment_support_institution;
+pub mod commitment_translation;
+pub mod country;
+pub mod focal_point;
+pub mod institution;
+pub mod institution_translation;
+pub mod milestone;
+pub mod milestone_translation;
+pub mod policy_area;

@@ -1,0 +1,21 @@
+use sea_orm::entity::prelude::*;
+
+/// A milestone: an activity with a verifiable deliverable.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "milestone")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub commitment_id: i64,
+    /// 1-based order within the commitment, as published.
+    pub position: i32,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    /// `not_started`, `in_progress` or `completed`; null when not reported.
+    pub status: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "milestone_translation")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub milestone_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub language: String,
+    pub title: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,15 @@
+//! Database migrations of ogp-pulse, applied in order by [`Migrator::up`] at
+//! start-up, by `ogp-pulse migrate` and by every test.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_catalog;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_catalog::Migration)]
+    }
+}

@@ -1,0 +1,180 @@
+//! Finding commitments: by code, and as filtered, ordered pages.
+
+use entity::{
+    commitment, commitment_policy_area, commitment_support_institution, commitment_translation,
+    policy_area,
+};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select,
+};
+
+use super::{
+    pagination::{Direction, Listing, Ordering},
+    vocabulary::CommitmentStatus,
+};
+use crate::error::{AppError, AppResult};
+
+/// Longest search text accepted; longer input is a client bug, not a search.
+pub const MAX_SEARCH_LENGTH: usize = 200;
+
+/// Conditions a commitment must meet to be listed; all given ones apply.
+#[derive(Clone, Debug, Default)]
+pub struct CommitmentFilter {
+    pub action_plan_id: Option<i64>,
+    /// Policy area name, compared without regard to case.
+    pub policy_area: Option<String>,
+    /// Commitments this institution leads or supports.
+    pub institution_id: Option<i64>,
+    pub status: Option<CommitmentStatus>,
+    /// Text in the code, a title or a description section, in any language.
+    pub search: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CommitmentOrder {
+    #[default]
+    CodeAscending,
+    CodeDescending,
+}
+
+impl CommitmentOrder {
+    fn ordering(self) -> Ordering {
+        match self {
+            Self::CodeAscending => Ordering::ascending("code"),
+            Self::CodeDescending => Ordering {
+                name: "code",
+                direction: Direction::Descending,
+            },
+        }
+    }
+}
+
+pub async fn find_by_code<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+) -> AppResult<Option<commitment::Model>> {
+    Ok(commitment::Entity::find()
+        .filter(commitment::Column::Code.eq(code.trim()))
+        .one(db)
+        .await?)
+}
+
+/// The commitments matching `filter`, in `order`, ready to be paged.
+pub fn listing(
+    filter: &CommitmentFilter,
+    order: CommitmentOrder,
+) -> AppResult<Listing<commitment::Entity>> {
+    Ok(Listing::new(
+        filtered(filter)?,
+        commitment::Column::Code,
+        |row| row.code.clone(),
+        order.ordering(),
+    ))
+}
+
+fn filtered(filter: &CommitmentFilter) -> AppResult<Select<commitment::Entity>> {
+    let mut query = commitment::Entity::find();
+    if let Some(action_plan_id) = filter.action_plan_id {
+        query = query.filter(commitment::Column::ActionPlanId.eq(action_plan_id));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(commitment::Column::Status.eq(status.as_str()));
+    }
+    if let Some(name) = filter.policy_area.as_deref() {
+        let in_area = Query::select()
+            .column((
+                commitment_policy_area::Entity,
+                commitment_policy_area::Column::CommitmentId,
+            ))
+            .from(commitment_policy_area::Entity)
+            .inner_join(
+                policy_area::Entity,
+                Expr::col((policy_area::Entity, policy_area::Column::Id)).equals((
+                    commitment_policy_area::Entity,
+                    commitment_policy_area::Column::PolicyAreaId,
+                )),
+            )
+            .and_where(
+                Expr::expr(Func::lower(Expr::col((
+                    policy_area::Entity,
+                    policy_area::Column::Name,
+                ))))
+                .eq(name.trim().to_lowercase()),
+            )
+            .to_owned();
+        query = query.filter(commitment::Column::Id.in_subquery(in_area));
+    }
+    if let Some(institution_id) = filter.institution_id {
+        let supported = Query::select()
+            .column(commitment_support_institution::Column::CommitmentId)
+            .from(commitment_support_institution::Entity)
+            .and_where(commitment_support_institution::Column::InstitutionId.eq(institution_id))
+            .to_owned();
+        query = query.filter(
+            commitment::Column::LeadInstitutionId
+                .eq(institution_id)
+                .or(commitment::Column::Id.in_subquery(supported)),
+        );
+    }
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        if search.chars().count() > MAX_SEARCH_LENGTH {
+            return Err(AppError::bad_input(
+                "filter.search",
+                format!("at most {MAX_SEARCH_LENGTH} characters"),
+            ));
+        }
+        let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+        let matches = |column: commitment_translation::Column| {
+            Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(&pattern).escape('\\'))
+        };
+        use commitment_translation::Column as Text;
+        let in_text = Query::select()
+            .column(Text::CommitmentId)
+            .from(commitment_translation::Entity)
+            .cond_where(
+                matches(Text::Title)
+                    .or(matches(Text::FullTitle))
+                    .or(matches(Text::PublicProblem))
+                    .or(matches(Text::Description))
+                    .or(matches(Text::HowItContributes))
+                    .or(matches(Text::OgpRelevance))
+                    .or(matches(Text::AdditionalInformation)),
+            )
+            .to_owned();
+        query = query.filter(
+            Expr::expr(Func::lower(Expr::col((
+                commitment::Entity,
+                commitment::Column::Code,
+            ))))
+            .like(LikeExpr::new(&pattern).escape('\\'))
+            .or(commitment::Column::Id.in_subquery(in_text)),
+        );
+    }
+    Ok(query)
+}
+
+/// Makes `%`, `_` and `\` in user text match themselves in a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(super::escape_like(r"50%_a\b"), r"50\%\_a\\b");
+    }
+}

@@ -1,0 +1,227 @@
+//! Batch look-ups by id: each answers many keys with a fixed number of
+//! statements, which is what lets the API resolve a page of 100 commitments
+//! and their relations without one query per row.
+
+use std::collections::HashMap;
+
+use entity::{
+    commitment, commitment_focal_point, commitment_policy_area, commitment_relation,
+    commitment_support_institution, focal_point, institution, milestone, policy_area,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::error::AppResult;
+
+/// Rows of `E` whose `column` is one of `ids`, grouped by that column's value
+/// (read from each row by `group_of`). Suits "by id" and "children of".
+pub async fn grouped<E, C>(
+    db: &C,
+    column: E::Column,
+    ids: &[i64],
+    group_of: impl Fn(&E::Model) -> i64,
+) -> AppResult<HashMap<i64, Vec<E::Model>>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let mut groups: HashMap<i64, Vec<E::Model>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(groups);
+    }
+    for row in E::find().filter(column.is_in(ids.to_vec())).all(db).await? {
+        groups.entry(group_of(&row)).or_default().push(row);
+    }
+    Ok(groups)
+}
+
+/// Rows of `E` by their unique id.
+pub async fn by_id<E, C>(
+    db: &C,
+    column: E::Column,
+    ids: &[i64],
+    id_of: impl Fn(&E::Model) -> i64,
+) -> AppResult<HashMap<i64, E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    Ok(grouped::<E, C>(db, column, ids, id_of)
+        .await?
+        .into_iter()
+        .filter_map(|(id, mut rows)| rows.pop().map(|row| (id, row)))
+        .collect())
+}
+
+/// Follows a link table from `ids` to the rows of `T` it points at: two
+/// statements whatever the number of ids. Targets keep their id order.
+async fn linked<L, T, C>(
+    db: &C,
+    link_owner: L::Column,
+    ids: &[i64],
+    link_of: impl Fn(&L::Model) -> (i64, i64),
+    target_id: T::Column,
+    id_of: impl Fn(&T::Model) -> i64,
+) -> AppResult<HashMap<i64, Vec<T::Model>>>
+where
+    L: EntityTrait,
+    T: EntityTrait,
+    T::Model: Clone,
+    C: ConnectionTrait,
+{
+    let links: Vec<(i64, i64)> = grouped::<L, C>(db, link_owner, ids, |row| link_of(row).0)
+        .await?
+        .values()
+        .flatten()
+        .map(&link_of)
+        .collect();
+    let mut target_ids: Vec<i64> = links.iter().map(|(_, target)| *target).collect();
+    target_ids.sort_unstable();
+    target_ids.dedup();
+    let targets = by_id::<T, C>(db, target_id, &target_ids, &id_of).await?;
+    let mut result: HashMap<i64, Vec<T::Model>> = HashMap::new();
+    for (owner, target) in links {
+        if let Some(row) = targets.get(&target) {
+            result.entry(owner).or_default().push(row.clone());
+        }
+    }
+    for rows in result.values_mut() {
+        rows.sort_by_key(|row| id_of(row));
+    }
+    Ok(result)
+}
+
+pub async fn policy_areas_of<C: ConnectionTrait>(
+    db: &C,
+    commitment_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<policy_area::Model>>> {
+    let mut areas = linked::<commitment_policy_area::Entity, policy_area::Entity, C>(
+        db,
+        commitment_policy_area::Column::CommitmentId,
+        commitment_ids,
+        |link| (link.commitment_id, link.policy_area_id),
+        policy_area::Column::Id,
+        |area| area.id,
+    )
+    .await?;
+    for list in areas.values_mut() {
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    Ok(areas)
+}
+
+pub async fn support_institutions_of<C: ConnectionTrait>(
+    db: &C,
+    commitment_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<institution::Model>>> {
+    linked::<commitment_support_institution::Entity, institution::Entity, C>(
+        db,
+        commitment_support_institution::Column::CommitmentId,
+        commitment_ids,
+        |link| (link.commitment_id, link.institution_id),
+        institution::Column::Id,
+        |institution| institution.id,
+    )
+    .await
+}
+
+pub async fn focal_points_of<C: ConnectionTrait>(
+    db: &C,
+    commitment_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<focal_point::Model>>> {
+    linked::<commitment_focal_point::Entity, focal_point::Entity, C>(
+        db,
+        commitment_focal_point::Column::CommitmentId,
+        commitment_ids,
+        |link| (link.commitment_id, link.focal_point_id),
+        focal_point::Column::Id,
+        |focal_point| focal_point.id,
+    )
+    .await
+}
+
+pub async fn commitments_of_focal_points<C: ConnectionTrait>(
+    db: &C,
+    focal_point_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<commitment::Model>>> {
+    let mut commitments = linked::<commitment_focal_point::Entity, commitment::Entity, C>(
+        db,
+        commitment_focal_point::Column::FocalPointId,
+        focal_point_ids,
+        |link| (link.focal_point_id, link.commitment_id),
+        commitment::Column::Id,
+        |commitment| commitment.id,
+    )
+    .await?;
+    for list in commitments.values_mut() {
+        list.sort_by(|a, b| a.code.cmp(&b.code));
+    }
+    Ok(commitments)
+}
+
+pub async fn related_commitments_of<C: ConnectionTrait>(
+    db: &C,
+    commitment_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<commitment::Model>>> {
+    let mut related = linked::<commitment_relation::Entity, commitment::Entity, C>(
+        db,
+        commitment_relation::Column::CommitmentId,
+        commitment_ids,
+        |link| (link.commitment_id, link.related_commitment_id),
+        commitment::Column::Id,
+        |commitment| commitment.id,
+    )
+    .await?;
+    for list in related.values_mut() {
+        list.sort_by(|a, b| a.code.cmp(&b.code));
+    }
+    Ok(related)
+}
+
+/// Milestones of each commitment, in their published order.
+pub async fn milestones_of<C: ConnectionTrait>(
+    db: &C,
+    commitment_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<milestone::Model>>> {
+    let mut groups: HashMap<i64, Vec<milestone::Model>> = HashMap::new();
+    if commitment_ids.is_empty() {
+        return Ok(groups);
+    }
+    let rows = milestone::Entity::find()
+        .filter(milestone::Column::CommitmentId.is_in(commitment_ids.to_vec()))
+        .order_by_asc(milestone::Column::CommitmentId)
+        .order_by_asc(milestone::Column::Position)
+        .all(db)
+        .await?;
+    for row in rows {
+        groups.entry(row.commitment_id).or_default().push(row);
+    }
+    Ok(groups)
+}
+
+/// Action plans of each country, by key.
+pub async fn action_plans_of_countries<C: ConnectionTrait>(
+    db: &C,
+    country_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<entity::action_plan::Model>>> {
+    use entity::action_plan;
+    let mut plans =
+        grouped::<action_plan::Entity, C>(db, action_plan::Column::CountryId, country_ids, |row| {
+            row.country_id
+        })
+        .await?;
+    for list in plans.values_mut() {
+        list.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    Ok(plans)
+}
+
+pub async fn action_plan_by_key<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+) -> AppResult<Option<entity::action_plan::Model>> {
+    use entity::action_plan;
+    Ok(action_plan::Entity::find()
+        .filter(action_plan::Column::Key.eq(key.trim()))
+        .one(db)
+        .await?)
+}

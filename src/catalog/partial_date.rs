@@ -1,0 +1,105 @@
+//! Dates at the precision a government published them.
+//!
+//! Action plans give milestone dates as "September 2018"; turning that into
+//! 2018-09-01 would invent a day. A `PartialDate` keeps the published
+//! precision and is stored as its ISO 8601 text (`2018`, `2018-09`,
+//! `2018-09-15`), which also sorts correctly as text.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartialDate {
+    year: u16,
+    month: Option<u8>,
+    day: Option<u8>,
+}
+
+impl PartialDate {
+    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, checking that the day exists.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let invalid = || format!("{text:?} is not a date (expected YYYY, YYYY-MM or YYYY-MM-DD)");
+        let mut parts = text.split('-');
+        let year = parts
+            .next()
+            .filter(|y| y.len() == 4)
+            .and_then(|y| y.parse::<u16>().ok())
+            .ok_or_else(invalid)?;
+        let month = match parts.next() {
+            None => None,
+            Some(m) if m.len() == 2 => Some(m.parse::<u8>().map_err(|_| invalid())?),
+            Some(_) => return Err(invalid()),
+        };
+        let day = match parts.next() {
+            None => None,
+            Some(d) if d.len() == 2 => Some(d.parse::<u8>().map_err(|_| invalid())?),
+            Some(_) => return Err(invalid()),
+        };
+        if parts.next().is_some() {
+            return Err(invalid());
+        }
+        if let Some(month) = month {
+            if !(1..=12).contains(&month) {
+                return Err(format!("{text:?} has no month {month}"));
+            }
+            if let Some(day) = day {
+                if day == 0 || day > days_in_month(year, month) {
+                    return Err(format!("{text:?} is not a day of the calendar"));
+                }
+            }
+        }
+        Ok(Self { year, month, day })
+    }
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}", self.year)?;
+        if let Some(month) = self.month {
+            write!(f, "-{month:02}")?;
+        }
+        if let Some(day) = self.day {
+            write!(f, "-{day:02}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PartialDate;
+
+    #[test]
+    fn keeps_the_published_precision() {
+        for text in ["2018", "2018-09", "2020-02-29"] {
+            assert_eq!(
+                PartialDate::parse(text).map(|d| d.to_string()),
+                Ok(text.to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_date() {
+        for text in [
+            "18",
+            "2018-9",
+            "2018-13",
+            "2019-02-29",
+            "2018-09-31",
+            "September 2018",
+            "2018-09-01-01",
+            "",
+        ] {
+            assert!(PartialDate::parse(text).is_err(), "{text} was accepted");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Command line and environment: every flag can also be set through the
+//! environment variable named in `--help`. Defaults run with nothing
+//! installed: a SQLite file in the working directory.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::{graphql::Limits, language::Language};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://ogp-pulse.db";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ogp-pulse",
+    version,
+    about = "GraphQL service for Open Government Partnership national action plans"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE (created when missing) or
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = DEFAULT_DATABASE_URL,
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API (GraphiQL at /, the API at /graphql).
+    Serve(ServeArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Import a catalogue file (format: data/README.md), in one transaction.
+    Import {
+        /// Path of the JSON file.
+        file: PathBuf,
+    },
+    /// Print the GraphQL schema (SDL) on standard output.
+    ExportSchema,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "OGP_PULSE_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+
+    /// Start with an empty catalogue instead of loading the bundled Morocco
+    /// 2018-2020 action plan into an empty database.
+    #[arg(long, env = "OGP_PULSE_EMPTY")]
+    pub empty: bool,
+
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Settings of the API itself, shared by `serve` and the tests.
+#[derive(Debug, Args, Clone)]
+pub struct ApiArgs {
+    /// Language answered when a request asks for none (or for none we have).
+    #[arg(long, env = "OGP_PULSE_DEFAULT_LANGUAGE", default_value = "en", value_parser = parse_language)]
+    pub default_language: Language,
+
+    /// Deepest field nesting a query may have.
+    #[arg(long, env = "OGP_PULSE_MAX_DEPTH", default_value_t = Limits::default().max_depth)]
+    pub max_depth: usize,
+
+    /// Complexity budget of a query (list fields cost their page size).
+    #[arg(long, env = "OGP_PULSE_MAX_COMPLEXITY", default_value_t = Limits::default().max_complexity)]
+    pub max_complexity: usize,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "OGP_PULSE_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes)]
+    pub max_body_bytes: usize,
+
+    /// Longest a query may execute, in milliseconds.
+    #[arg(long, env = "OGP_PULSE_EXECUTION_TIMEOUT_MS", default_value_t = 10_000)]
+    pub execution_timeout_ms: u64,
+}
+
+impl Default for ApiArgs {
+    fn default() -> Self {
+        let limits = Limits::default();
+        Self {
+            default_language: Language::english(),
+            max_depth: limits.max_depth,
+            max_complexity: limits.max_complexity,
+            max_body_bytes: limits.max_body_bytes,
+            execution_timeout_ms: u64::try_from(limits.execution_timeout.as_millis())
+                .unwrap_or(u64::MAX),
+        }
+    }
+}
+
+impl ApiArgs {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_depth: self.max_depth,
+            max_complexity: self.max_complexity,
+            max_body_bytes: self.max_body_bytes,
+            execution_timeout: Duration::from_millis(self.execution_timeout_ms),
+        }
+    }
+}
+
+fn parse_language(text: &str) -> Result<Language, String> {
+    Language::parse_canonical(text)
+        .ok_or_else(|| format!("{text:?} is not a language code such as \"en\" or \"fr\""))
+}

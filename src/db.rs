@@ -1,0 +1,156 @@
+//! Connecting to the database, running migrations, and counting statements.
+
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, DatabaseConnection, DbErr};
+
+/// The connection pool, with a count of the SQL statements it has run (the
+/// benchmark reports statements per request, and tests bound them).
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub conn: DatabaseConnection,
+    statements: Arc<AtomicU64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "unsupported database URL {0:?}: expected sqlite://PATH or postgres://USER@HOST/DATABASE"
+    )]
+    UnsupportedUrl(String),
+    #[error("cannot open database {url}: {source}")]
+    Unreachable {
+        url: String,
+        #[source]
+        source: DbErr,
+    },
+    #[error("cannot migrate the database: {0}")]
+    Migration(#[source] DbErr),
+}
+
+impl Database {
+    /// Connects to `url` (SQLite files are created when missing).
+    pub async fn connect(url: &str) -> Result<Self, ConnectError> {
+        let options = ConnectOptions::new(normalize_url(url)?);
+        Self::connect_with(options).await
+    }
+
+    /// Connects with prepared options (tests use this to choose a PostgreSQL
+    /// schema).
+    pub async fn connect_with(mut options: ConnectOptions) -> Result<Self, ConnectError> {
+        let url = redact_url(options.get_url());
+        options
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
+            // sqlx would log every statement with its parameters, and parameters
+            // will carry personal data (commenter emails) once feedback lands.
+            .sqlx_logging(false);
+        if options.get_url().starts_with("sqlite:") {
+            // One writer at a time is SQLite's rule; a small pool avoids
+            // "database is locked" storms under concurrent requests.
+            options.max_connections(8);
+        } else {
+            options.max_connections(20);
+        }
+        let mut conn = sea_orm::Database::connect(options)
+            .await
+            .map_err(|source| ConnectError::Unreachable {
+                url: url.clone(),
+                source,
+            })?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&statements);
+        conn.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        Ok(Self { conn, statements })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        Migrator::up(&self.conn, None)
+            .await
+            .map_err(ConnectError::Migration)
+    }
+
+    /// SQL statements run so far through this pool.
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.conn.ping().await
+    }
+}
+
+/// Accepts the URL forms people type and makes SQLite create its file.
+fn normalize_url(url: &str) -> Result<String, ConnectError> {
+    let url = url.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(url.to_owned());
+    }
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        if rest.contains("mode=") {
+            return Ok(url.to_owned());
+        }
+        let separator = if rest.contains('?') { '&' } else { '?' };
+        return Ok(format!("{url}{separator}mode=rwc"));
+    }
+    Err(ConnectError::UnsupportedUrl(redact_url(url)))
+}
+
+/// Hides the password of a URL before it is shown or logged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _password)) => {
+                    format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+                }
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            redact_url("postgres://pulse:s3cret@db:5432/ogp"),
+            "postgres://pulse:***@db:5432/ogp"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+    }
+
+    #[test]
+    fn sqlite_files_are_created_on_first_use() {
+        assert_eq!(
+            normalize_url("sqlite://ogp-pulse.db").ok().as_deref(),
+            Some("sqlite://ogp-pulse.db?mode=rwc")
+        );
+        assert_eq!(
+            normalize_url("sqlite::memory:?mode=memory").ok().as_deref(),
+            Some("sqlite::memory:?mode=memory")
+        );
+        assert!(matches!(
+            normalize_url("mysql://x"),
+            Err(ConnectError::UnsupportedUrl(_))
+        ));
+    }
+}

@@ -1,0 +1,146 @@
+//! The one error type of the service, and the stable codes clients see.
+//!
+//! Clients act on `extensions.code`, never on messages; internal causes (a
+//! database error, a broken invariant) are logged with an incident id and the
+//! client gets that id, not the cause.
+
+use async_graphql::ErrorExtensions;
+
+/// Stable, client-facing error codes (`extensions.code`). Once published a code
+/// keeps its meaning; new situations get new codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// An argument or input field is invalid; `extensions.field` names it.
+    BadUserInput,
+    /// The thing asked for does not exist (or the caller may not know it does).
+    NotFound,
+    /// The document could not be parsed.
+    GraphqlParseFailed,
+    /// The document does not fit the schema.
+    GraphqlValidationFailed,
+    /// The document nests fields deeper than allowed.
+    QueryTooDeep,
+    /// The document would cost more than the complexity budget.
+    QueryTooComplex,
+    /// Execution took longer than allowed.
+    Timeout,
+    /// The request body is larger than allowed.
+    PayloadTooLarge,
+    /// The HTTP request is not a valid GraphQL-over-HTTP request.
+    BadRequest,
+    /// Several operations in one HTTP request (batching) are not accepted.
+    BatchNotSupported,
+    /// The HTTP method cannot be used for this request (e.g. a mutation over GET).
+    MethodNotAllowed,
+    /// Something failed on our side; `extensions.incident` identifies it in the logs.
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::NotFound => "NOT_FOUND",
+            Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::QueryTooDeep => "QUERY_TOO_DEEP",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::Timeout => "TIMEOUT",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::BadRequest => "BAD_REQUEST",
+            Self::BatchNotSupported => "BATCH_NOT_SUPPORTED",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    BadUserInput {
+        /// The argument or input field at fault, e.g. `first` or `filter.actionPlanId`.
+        field: String,
+        message: String,
+    },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("database error")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadUserInput { .. } => ErrorCode::BadUserInput,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Database(_) | Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+/// Builds a GraphQL error carrying a stable code.
+pub fn graphql_error(code: ErrorCode, message: impl Into<String>) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()))
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        match self {
+            Self::BadUserInput { field, message } => {
+                let field = field.clone();
+                graphql_error(ErrorCode::BadUserInput, format!("{field}: {message}"))
+                    .extend_with(|_, ext| ext.set("field", field))
+            }
+            Self::NotFound(_) => graphql_error(ErrorCode::NotFound, self.to_string()),
+            Self::Database(_) | Self::Internal(_) => {
+                let incident = incident_id();
+                // The cause stays in our logs; the client gets only the incident id.
+                tracing::error!(incident, error = %DisplayCause(self), "request failed");
+                graphql_error(
+                    ErrorCode::Internal,
+                    format!("internal error (incident {incident})"),
+                )
+                .extend_with(|_, ext| ext.set("incident", incident))
+            }
+        }
+    }
+}
+
+/// Renders the whole cause chain for the log.
+struct DisplayCause<'a>(&'a AppError);
+
+impl std::fmt::Display for DisplayCause<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            AppError::Database(err) => write!(f, "database error: {err}"),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+/// A short id to find one failure in the logs; unique enough for that purpose.
+fn incident_id() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{:08x}{:04x}",
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed) & 0xffff
+    )
+}

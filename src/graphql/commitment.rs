@@ -1,0 +1,582 @@
+//! Commitments: the heart of an action plan.
+
+use async_graphql::{
+    Context, Enum, ErrorExtensions, InputObject, Object, Result, SimpleObject, ID,
+};
+use entity::{commitment, commitment_translation};
+
+use super::{
+    action_plan::ActionPlan,
+    connection::{connection, page_cost, ListConnection, SHORT_LIST_COST},
+    focal_point::FocalPoint,
+    institution::Institution,
+    loaders::{
+        ActionPlanById, CommitmentTranslations, FocalPointsOfCommitment, InstitutionById,
+        MilestonesOfCommitment, PolicyAreasOfCommitment, RelatedCommitmentsOf,
+        SupportInstitutionsOfCommitment,
+    },
+    milestone::Milestone,
+    node::{decode_as, global_id, NodeType},
+    policy_area::PolicyArea,
+    scalars::PartialDate,
+};
+use crate::{
+    catalog::{
+        commitments::{self, CommitmentFilter as DomainFilter, CommitmentOrder as DomainOrder},
+        pagination::PageRequest,
+        vocabulary::{self, IrmCompletion as DomainCompletion},
+    },
+    error::{AppError, AppResult},
+};
+
+/// A commitment of a national action plan, e.g. MO0018.
+pub struct Commitment(pub commitment::Model);
+
+/// Where a commitment stands.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CommitmentStatus {
+    Active,
+    Completed,
+    Withdrawn,
+}
+
+impl From<vocabulary::CommitmentStatus> for CommitmentStatus {
+    fn from(value: vocabulary::CommitmentStatus) -> Self {
+        use vocabulary::CommitmentStatus as V;
+        match value {
+            V::Active => Self::Active,
+            V::Completed => Self::Completed,
+            V::Withdrawn => Self::Withdrawn,
+        }
+    }
+}
+
+impl From<CommitmentStatus> for vocabulary::CommitmentStatus {
+    fn from(value: CommitmentStatus) -> Self {
+        match value {
+            CommitmentStatus::Active => Self::Active,
+            CommitmentStatus::Completed => Self::Completed,
+            CommitmentStatus::Withdrawn => Self::Withdrawn,
+        }
+    }
+}
+
+impl Commitment {
+    async fn translations_of(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<commitment_translation::Model>> {
+        Ok(super::loader(ctx)?
+            .load_one(CommitmentTranslations(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// One translated text field, chosen by the request's language preference.
+    async fn text(
+        &self,
+        ctx: &Context<'_>,
+        field: fn(&commitment_translation::Model) -> Option<&str>,
+    ) -> Result<Option<String>> {
+        let translations = self.translations_of(ctx).await?;
+        Ok(super::preference(ctx)
+            .pick(&translations, |t| t.language.as_str(), field)
+            .map(|chosen| chosen.value.to_owned()))
+    }
+}
+
+/// The texts of a commitment are published per language; each text field
+/// answers in the language the request prefers (the `lang` URL parameter, else
+/// the `Accept-Language` header), falling back to English, then to any
+/// language the text exists in. `translations` gives every language at once.
+#[Object]
+impl Commitment {
+    /// Opaque global id.
+    pub(super) async fn id(&self) -> ID {
+        global_id(NodeType::Commitment, self.0.id)
+    }
+
+    /// OGP commitment code, e.g. `MO0018`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Short title, as listed in the action plan.
+    async fn title(&self, ctx: &Context<'_>) -> Result<String> {
+        self.text(ctx, |t| Some(t.title.as_str()))
+            .await?
+            .ok_or_else(|| super::missing_text("commitment", self.0.id))
+    }
+
+    /// Language of `title` in this answer (it differs from the one asked for
+    /// when the fallback was used).
+    async fn language(&self, ctx: &Context<'_>) -> Result<String> {
+        let translations = self.translations_of(ctx).await?;
+        super::preference(ctx)
+            .pick(
+                &translations,
+                |t| t.language.as_str(),
+                |t| Some(t.title.as_str()),
+            )
+            .map(|chosen| chosen.language)
+            .ok_or_else(|| super::missing_text("commitment", self.0.id))
+    }
+
+    /// Full title, as written in the commitment's description.
+    async fn full_title(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        self.text(ctx, |t| t.full_title.as_deref()).await
+    }
+
+    /// "What is the public problem that the commitment will address?"
+    async fn public_problem(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        self.text(ctx, |t| t.public_problem.as_deref()).await
+    }
+
+    /// "What is the commitment?"
+    async fn description(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        self.text(ctx, |t| t.description.as_deref()).await
+    }
+
+    /// "How will the commitment contribute to solve the public problem?"
+    async fn how_it_contributes(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        self.text(ctx, |t| t.how_it_contributes.as_deref()).await
+    }
+
+    /// "Why is this commitment relevant to OGP values?"
+    async fn ogp_relevance(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        self.text(ctx, |t| t.ogp_relevance.as_deref()).await
+    }
+
+    /// "Additional information", as published.
+    async fn additional_information(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        self.text(ctx, |t| t.additional_information.as_deref())
+            .await
+    }
+
+    /// Every published translation of the commitment's texts.
+    #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
+    async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<CommitmentTranslation>> {
+        let mut translations = self.translations_of(ctx).await?;
+        translations.sort_by(|a, b| a.language.cmp(&b.language));
+        Ok(translations
+            .into_iter()
+            .map(CommitmentTranslation::from)
+            .collect())
+    }
+
+    async fn status(&self) -> Result<CommitmentStatus> {
+        vocabulary::CommitmentStatus::parse(&self.0.status)
+            .map(CommitmentStatus::from)
+            .ok_or_else(|| {
+                AppError::Internal(format!(
+                    "commitment {} has status {:?}",
+                    self.0.id, self.0.status
+                ))
+                .extend()
+            })
+    }
+
+    /// Start of the implementation period.
+    async fn start_date(&self) -> Option<PartialDate> {
+        PartialDate::from_stored(self.0.period_start.as_deref())
+    }
+
+    /// End of the implementation period.
+    async fn end_date(&self) -> Option<PartialDate> {
+        PartialDate::from_stored(self.0.period_end.as_deref())
+    }
+
+    async fn action_plan(&self, ctx: &Context<'_>) -> Result<ActionPlan> {
+        super::loader(ctx)?
+            .load_one(ActionPlanById(self.0.action_plan_id))
+            .await?
+            .map(ActionPlan)
+            .ok_or_else(|| {
+                AppError::Internal(format!("commitment {} has no action plan", self.0.id)).extend()
+            })
+    }
+
+    /// The lead implementing agency; null when the plan does not name one.
+    async fn lead_institution(&self, ctx: &Context<'_>) -> Result<Option<Institution>> {
+        let Some(id) = self.0.lead_institution_id else {
+            return Ok(None);
+        };
+        Ok(super::loader(ctx)?
+            .load_one(InstitutionById(id))
+            .await?
+            .map(Institution))
+    }
+
+    /// Supporting institutions and other actors involved.
+    #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
+    async fn support_institutions(&self, ctx: &Context<'_>) -> Result<Vec<Institution>> {
+        Ok(super::loader(ctx)?
+            .load_one(SupportInstitutionsOfCommitment(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Institution)
+            .collect())
+    }
+
+    /// Policy areas, by name.
+    #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
+    async fn policy_areas(&self, ctx: &Context<'_>) -> Result<Vec<PolicyArea>> {
+        Ok(super::loader(ctx)?
+            .load_one(PolicyAreasOfCommitment(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(PolicyArea)
+            .collect())
+    }
+
+    /// Milestones in their published order.
+    #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
+    async fn milestones(&self, ctx: &Context<'_>) -> Result<Vec<Milestone>> {
+        Ok(super::loader(ctx)?
+            .load_one(MilestonesOfCommitment(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Milestone)
+            .collect())
+    }
+
+    /// The contacts responsible for the commitment, as published.
+    #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
+    async fn focal_points(&self, ctx: &Context<'_>) -> Result<Vec<FocalPoint>> {
+        Ok(super::loader(ctx)?
+            .load_one(FocalPointsOfCommitment(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(FocalPoint)
+            .collect())
+    }
+
+    /// Commitments the plan states this one is related to, by code.
+    #[graphql(complexity = "page_cost(None, None) * child_complexity")]
+    async fn related_commitments(&self, ctx: &Context<'_>) -> Result<Vec<Commitment>> {
+        Ok(super::loader(ctx)?
+            .load_one(RelatedCommitmentsOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Commitment)
+            .collect())
+    }
+
+    /// The Independent Reporting Mechanism's assessment.
+    async fn irm_review(&self) -> IrmReview {
+        IrmReview::from(&self.0)
+    }
+}
+
+/// A commitment's texts in one language.
+#[derive(SimpleObject)]
+pub struct CommitmentTranslation {
+    /// ISO 639-1 language code, e.g. `en`, `fr`, `ar`.
+    language: String,
+    title: String,
+    full_title: Option<String>,
+    public_problem: Option<String>,
+    description: Option<String>,
+    how_it_contributes: Option<String>,
+    ogp_relevance: Option<String>,
+    additional_information: Option<String>,
+}
+
+impl From<commitment_translation::Model> for CommitmentTranslation {
+    fn from(row: commitment_translation::Model) -> Self {
+        Self {
+            language: row.language,
+            title: row.title,
+            full_title: row.full_title,
+            public_problem: row.public_problem,
+            description: row.description,
+            how_it_contributes: row.how_it_contributes,
+            ogp_relevance: row.ogp_relevance,
+            additional_information: row.additional_information,
+        }
+    }
+}
+
+/// IRM early results ("Did it open government?" in older reports).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum IrmEarlyResults {
+    Worsened,
+    DidNotChange,
+    Marginal,
+    Major,
+    Outstanding,
+    NoNotableResults,
+    Moderate,
+    Significant,
+}
+
+/// IRM potential impact (older reports) or potential for results (newer).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum IrmPotentialImpact {
+    None,
+    Minor,
+    Moderate,
+    Transformative,
+    Unclear,
+    Modest,
+    Substantial,
+}
+
+/// IRM completion scale.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum IrmCompletion {
+    NoEvidenceAvailable,
+    NotStarted,
+    Limited,
+    Substantial,
+    Complete,
+}
+
+/// An OGP value a commitment can be relevant to.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum OgpValue {
+    AccessToInformation,
+    CivicParticipation,
+    PublicAccountability,
+    TechnologyAndInnovation,
+}
+
+/// The IRM's assessment of a commitment. Every field is null while it is
+/// "Pending IRM review", as the OGP shows it.
+#[derive(SimpleObject)]
+pub struct IrmReview {
+    /// True while no field has been assessed yet.
+    pending: bool,
+    /// The IRM report the assessment comes from.
+    report: Option<String>,
+    starred: Option<bool>,
+    early_results: Option<IrmEarlyResults>,
+    verifiable: Option<bool>,
+    relevant_to_ogp_values: Option<Vec<OgpValue>>,
+    potential_impact: Option<IrmPotentialImpact>,
+    completion: Option<IrmCompletion>,
+}
+
+impl From<&commitment::Model> for IrmReview {
+    fn from(row: &commitment::Model) -> Self {
+        use vocabulary::{IrmEarlyResults as E, IrmPotentialImpact as P, OgpValue as V};
+        let early_results = row
+            .irm_early_results
+            .as_deref()
+            .and_then(E::parse)
+            .map(|v| match v {
+                E::Worsened => IrmEarlyResults::Worsened,
+                E::DidNotChange => IrmEarlyResults::DidNotChange,
+                E::Marginal => IrmEarlyResults::Marginal,
+                E::Major => IrmEarlyResults::Major,
+                E::Outstanding => IrmEarlyResults::Outstanding,
+                E::NoNotableResults => IrmEarlyResults::NoNotableResults,
+                E::Moderate => IrmEarlyResults::Moderate,
+                E::Significant => IrmEarlyResults::Significant,
+            });
+        let potential_impact = row
+            .irm_potential_impact
+            .as_deref()
+            .and_then(P::parse)
+            .map(|v| match v {
+                P::None => IrmPotentialImpact::None,
+                P::Minor => IrmPotentialImpact::Minor,
+                P::Moderate => IrmPotentialImpact::Moderate,
+                P::Transformative => IrmPotentialImpact::Transformative,
+                P::Unclear => IrmPotentialImpact::Unclear,
+                P::Modest => IrmPotentialImpact::Modest,
+                P::Substantial => IrmPotentialImpact::Substantial,
+            });
+        let completion = row
+            .irm_completion
+            .as_deref()
+            .and_then(DomainCompletion::parse)
+            .map(|v| match v {
+                DomainCompletion::NoEvidenceAvailable => IrmCompletion::NoEvidenceAvailable,
+                DomainCompletion::NotStarted => IrmCompletion::NotStarted,
+                DomainCompletion::Limited => IrmCompletion::Limited,
+                DomainCompletion::Substantial => IrmCompletion::Substantial,
+                DomainCompletion::Complete => IrmCompletion::Complete,
+            });
+        let relevant_to_ogp_values = row.irm_ogp_values.as_deref().and_then(|json| {
+            serde_json::from_str::<Vec<String>>(json)
+                .ok()
+                .map(|values| {
+                    values
+                        .iter()
+                        .filter_map(|v| V::parse(v))
+                        .map(|v| match v {
+                            V::AccessToInformation => OgpValue::AccessToInformation,
+                            V::CivicParticipation => OgpValue::CivicParticipation,
+                            V::PublicAccountability => OgpValue::PublicAccountability,
+                            V::TechnologyAndInnovation => OgpValue::TechnologyAndInnovation,
+                        })
+                        .collect()
+                })
+        });
+        let pending = row.irm_report.is_none()
+            && row.irm_starred.is_none()
+            && early_results.is_none()
+            && row.irm_verifiable.is_none()
+            && relevant_to_ogp_values.is_none()
+            && potential_impact.is_none()
+            && completion.is_none();
+        Self {
+            pending,
+            report: row.irm_report.clone(),
+            starred: row.irm_starred,
+            early_results,
+            verifiable: row.irm_verifiable,
+            relevant_to_ogp_values,
+            potential_impact,
+            completion,
+        }
+    }
+}
+
+/// Which commitments to list; every condition given must hold.
+#[derive(InputObject, Default)]
+pub struct CommitmentFilter {
+    /// Only commitments of this action plan (an `ActionPlan.id`).
+    pub action_plan_id: Option<ID>,
+    /// Only commitments in this policy area, by name (case does not matter),
+    /// e.g. "E-Government".
+    pub policy_area: Option<String>,
+    /// Only commitments this institution leads or supports (an `Institution.id`).
+    pub institution_id: Option<ID>,
+    pub status: Option<CommitmentStatus>,
+    /// Text found in the code, a title or a description section, in any
+    /// language; case does not matter for unaccented Latin letters.
+    pub search: Option<String>,
+}
+
+impl CommitmentFilter {
+    pub fn to_domain(&self) -> AppResult<DomainFilter> {
+        Ok(DomainFilter {
+            action_plan_id: self
+                .action_plan_id
+                .as_ref()
+                .map(|id| decode_as("filter.actionPlanId", id, NodeType::ActionPlan))
+                .transpose()?,
+            policy_area: self.policy_area.clone(),
+            institution_id: self
+                .institution_id
+                .as_ref()
+                .map(|id| decode_as("filter.institutionId", id, NodeType::Institution))
+                .transpose()?,
+            status: self.status.map(Into::into),
+            search: self.search.clone(),
+        })
+    }
+}
+
+/// Field a commitment list is sorted by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CommitmentOrderField {
+    /// The OGP code (MO0001, MO0002, …).
+    #[default]
+    Code,
+}
+
+/// Sort direction.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// How to sort a commitment list; by code, ascending, unless told otherwise.
+#[derive(InputObject, Default)]
+pub struct CommitmentOrder {
+    #[graphql(default)]
+    pub field: CommitmentOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl CommitmentOrder {
+    fn to_domain(&self) -> DomainOrder {
+        match (self.field, self.direction) {
+            (CommitmentOrderField::Code, OrderDirection::Asc) => DomainOrder::CodeAscending,
+            (CommitmentOrderField::Code, OrderDirection::Desc) => DomainOrder::CodeDescending,
+        }
+    }
+}
+
+/// Lists commitments as a connection; used by the root query and by the
+/// lists nested in action plans, institutions and policy areas, which add
+/// their own condition through `scope`.
+pub(super) async fn commitment_connection(
+    ctx: &Context<'_>,
+    request: PageRequest,
+    filter: Option<CommitmentFilter>,
+    order: Option<CommitmentOrder>,
+    scope: impl FnOnce(&mut DomainFilter) -> AppResult<()>,
+) -> Result<ListConnection<Commitment>> {
+    let mut domain = filter
+        .unwrap_or_default()
+        .to_domain()
+        .map_err(|err| err.extend())?;
+    scope(&mut domain).map_err(|err| err.extend())?;
+    let order = order.unwrap_or_default().to_domain();
+    let listing = commitments::listing(&domain, order).map_err(|err| err.extend())?;
+    connection(ctx, listing, request, Commitment).await
+}
+
+/// Sets a parent's condition on a nested list's filter, refusing a client
+/// filter that names a different parent.
+pub(super) fn scoped(slot: &mut Option<i64>, parent: i64, field: &str) -> AppResult<()> {
+    match slot {
+        Some(asked) if *asked != parent => Err(AppError::bad_input(
+            field,
+            "conflicts with the record whose commitments are being listed",
+        )),
+        _ => {
+            *slot = Some(parent);
+            Ok(())
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct CommitmentQuery;
+
+#[Object]
+impl CommitmentQuery {
+    /// A commitment by its OGP code, e.g. "MO0018"; null when there is none.
+    async fn commitment(&self, ctx: &Context<'_>, code: String) -> Result<Option<Commitment>> {
+        let db = super::db(ctx)?;
+        Ok(commitments::find_by_code(db, &code)
+            .await
+            .map_err(|err| err.extend())?
+            .map(Commitment))
+    }
+
+    /// Commitments of every action plan, as a Relay connection (keyset
+    /// pagination: 25 per page unless `first`/`last` say otherwise, at most 100).
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn commitments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size when reading forwards (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Read the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Page size when reading backwards (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Read the items before this cursor.")] before: Option<String>,
+        filter: Option<CommitmentFilter>,
+        order_by: Option<CommitmentOrder>,
+    ) -> Result<ListConnection<Commitment>> {
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        commitment_connection(ctx, request, filter, order_by, |_| Ok(())).await
+    }
+}

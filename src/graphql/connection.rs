@@ -1,0 +1,78 @@
+//! Relay connections over the catalogue's keyset-paginated lists.
+
+use async_graphql::{
+    connection::{Connection, Edge, EmptyFields},
+    Context, ErrorExtensions, Object, Result,
+};
+use futures_util::future::BoxFuture;
+use sea_orm::EntityTrait;
+
+use crate::{
+    catalog::pagination::{Listing, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+    error::AppResult,
+};
+
+/// A page of `N` with `edges`, `nodes`, `pageInfo` and `totalCount`.
+pub type ListConnection<N> = Connection<String, N, TotalCount, EmptyFields>;
+
+/// The `totalCount` of a connection, counted only when a client asks for it.
+pub struct TotalCount {
+    count: Box<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>,
+}
+
+#[Object]
+impl TotalCount {
+    /// Number of items in the whole list, across all pages, filters applied.
+    async fn total_count(&self) -> Result<u64> {
+        (self.count)().await.map_err(|err| err.extend())
+    }
+}
+
+/// What a connection field may cost in the complexity budget: its page size
+/// times what each item costs.
+pub fn page_cost(first: Option<i32>, last: Option<i32>) -> usize {
+    let size = first
+        .or(last)
+        .and_then(|n| u64::try_from(n).ok())
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .min(MAX_PAGE_SIZE);
+    usize::try_from(size).unwrap_or(usize::MAX).max(1)
+}
+
+/// What a plain list field (milestones, policy areas…) may cost: such lists
+/// are short, but not free.
+pub const SHORT_LIST_COST: usize = 10;
+
+/// Reads the page `request` asks for from `listing` and wraps each row.
+pub async fn connection<E, N>(
+    ctx: &Context<'_>,
+    listing: Listing<E>,
+    request: PageRequest,
+    wrap: fn(E::Model) -> N,
+) -> Result<ListConnection<N>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    N: async_graphql::OutputType,
+{
+    let db = super::db(ctx)?.clone();
+    let page = listing
+        .page(&db, &request)
+        .await
+        .map_err(|err| err.extend())?;
+    let total = TotalCount {
+        count: Box::new(move || {
+            let listing = listing.clone();
+            let db = db.clone();
+            Box::pin(async move { listing.count(&db).await })
+        }),
+    };
+    let mut connection =
+        Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
+    connection.edges.extend(
+        page.items
+            .into_iter()
+            .map(|(cursor, row)| Edge::new(cursor, wrap(row))),
+    );
+    Ok(connection)
+}

@@ -1,0 +1,194 @@
+//! Institutions: lead and supporting actors of commitments.
+
+use async_graphql::{Context, Enum, ErrorExtensions, Object, Result, SimpleObject, ID};
+use entity::{institution, institution_translation};
+
+use super::{
+    commitment::{commitment_connection, scoped, Commitment, CommitmentFilter, CommitmentOrder},
+    connection::{connection, page_cost, ListConnection, SHORT_LIST_COST},
+    loaders::InstitutionTranslations,
+    node::{global_id, NodeType},
+};
+use crate::{
+    catalog::{listings, pagination::PageRequest, vocabulary},
+    error::AppError,
+};
+
+/// A government body, civil-society organisation or other actor.
+pub struct Institution(pub institution::Model);
+
+/// What kind of actor an institution is.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum InstitutionKind {
+    Government,
+    CivilSociety,
+    Other,
+}
+
+impl From<vocabulary::InstitutionKind> for InstitutionKind {
+    fn from(value: vocabulary::InstitutionKind) -> Self {
+        use vocabulary::InstitutionKind as V;
+        match value {
+            V::Government => Self::Government,
+            V::CivilSociety => Self::CivilSociety,
+            V::Other => Self::Other,
+        }
+    }
+}
+
+impl From<InstitutionKind> for vocabulary::InstitutionKind {
+    fn from(value: InstitutionKind) -> Self {
+        match value {
+            InstitutionKind::Government => Self::Government,
+            InstitutionKind::CivilSociety => Self::CivilSociety,
+            InstitutionKind::Other => Self::Other,
+        }
+    }
+}
+
+impl Institution {
+    async fn translations_of(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<institution_translation::Model>> {
+        Ok(super::loader(ctx)?
+            .load_one(InstitutionTranslations(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+}
+
+#[Object]
+impl Institution {
+    /// Opaque global id.
+    pub(super) async fn id(&self) -> ID {
+        global_id(NodeType::Institution, self.0.id)
+    }
+
+    /// Stable readable identifier, e.g. `mrafp`.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+
+    /// Name in the request's language (with the documented fallback).
+    async fn name(&self, ctx: &Context<'_>) -> Result<String> {
+        let translations = self.translations_of(ctx).await?;
+        super::preference(ctx)
+            .pick(
+                &translations,
+                |t| t.language.as_str(),
+                |t| Some(t.name.as_str()),
+            )
+            .map(|chosen| chosen.value.to_owned())
+            .ok_or_else(|| super::missing_text("institution", self.0.id))
+    }
+
+    /// Language of `name` in this answer.
+    async fn language(&self, ctx: &Context<'_>) -> Result<String> {
+        let translations = self.translations_of(ctx).await?;
+        super::preference(ctx)
+            .pick(
+                &translations,
+                |t| t.language.as_str(),
+                |t| Some(t.name.as_str()),
+            )
+            .map(|chosen| chosen.language)
+            .ok_or_else(|| super::missing_text("institution", self.0.id))
+    }
+
+    /// Every published translation of the name.
+    #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
+    async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<InstitutionTranslation>> {
+        let mut translations = self.translations_of(ctx).await?;
+        translations.sort_by(|a, b| a.language.cmp(&b.language));
+        Ok(translations
+            .into_iter()
+            .map(|row| InstitutionTranslation {
+                language: row.language,
+                name: row.name,
+            })
+            .collect())
+    }
+
+    /// Abbreviation as published, e.g. "MRAFP"; null when there is none.
+    async fn abbreviation(&self) -> Option<&str> {
+        self.0.abbreviation.as_deref()
+    }
+
+    async fn kind(&self) -> Result<InstitutionKind> {
+        vocabulary::InstitutionKind::parse(&self.0.kind)
+            .map(InstitutionKind::from)
+            .ok_or_else(|| {
+                AppError::Internal(format!(
+                    "institution {} has kind {:?}",
+                    self.0.id, self.0.kind
+                ))
+                .extend()
+            })
+    }
+
+    /// Commitments this institution leads or supports, as a connection (same
+    /// arguments as `Query.commitments`).
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn commitments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<CommitmentFilter>,
+        order_by: Option<CommitmentOrder>,
+    ) -> Result<ListConnection<Commitment>> {
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        let institution = self.0.id;
+        commitment_connection(ctx, request, filter, order_by, |domain| {
+            scoped(
+                &mut domain.institution_id,
+                institution,
+                "filter.institutionId",
+            )
+        })
+        .await
+    }
+}
+
+/// An institution's name in one language.
+#[derive(SimpleObject)]
+pub struct InstitutionTranslation {
+    /// ISO 639-1 language code.
+    language: String,
+    name: String,
+}
+
+#[derive(Default)]
+pub struct InstitutionQuery;
+
+#[Object]
+impl InstitutionQuery {
+    /// Institutions by key, of one kind when `kind` is given.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn institutions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        kind: Option<InstitutionKind>,
+    ) -> Result<ListConnection<Institution>> {
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        let listing = listings::institutions(kind.map(Into::into));
+        connection(ctx, listing, request, Institution).await
+    }
+}

@@ -1,0 +1,129 @@
+//! Batched, per-request look-ups: every relation the API exposes is read
+//! through one of these keys, so the number of SQL statements a response needs
+//! depends on its shape, not on how many rows it holds.
+
+use std::collections::HashMap;
+
+use async_graphql::{dataloader::Loader, ErrorExtensions};
+use entity::{
+    action_plan, action_plan_translation, commitment, commitment_translation, country, focal_point,
+    institution, institution_translation, milestone, milestone_translation, policy_area,
+};
+use sea_orm::DatabaseConnection;
+
+use crate::catalog::lookups;
+
+/// Reads catalogue rows in batches for the data loader.
+pub struct CatalogLoader {
+    db: DatabaseConnection,
+}
+
+impl CatalogLoader {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+/// Declares a key type and how a batch of such keys is answered. `$db` and
+/// `$ids` name the connection and the `&[i64]` of ids inside `$load`, which
+/// must evaluate to a future of `AppResult<HashMap<i64, $value>>`.
+macro_rules! batch_key {
+    ($(#[$doc:meta])* $key:ident => $value:ty, |$db:ident, $ids:ident| $load:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub i64);
+
+        impl Loader<$key> for CatalogLoader {
+            type Value = $value;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, Self::Error> {
+                let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+                let $db = &self.db;
+                let $ids = ids.as_slice();
+                let found = $load.await.map_err(|err| err.extend())?;
+                Ok(found.into_iter().map(|(id, value)| ($key(id), value)).collect())
+            }
+        }
+    };
+}
+
+batch_key!(CommitmentById => commitment::Model, |db, ids| {
+    lookups::by_id::<commitment::Entity, _>(db, commitment::Column::Id, ids, |row| row.id)
+});
+batch_key!(ActionPlanById => action_plan::Model, |db, ids| {
+    lookups::by_id::<action_plan::Entity, _>(db, action_plan::Column::Id, ids, |row| row.id)
+});
+batch_key!(CountryById => country::Model, |db, ids| {
+    lookups::by_id::<country::Entity, _>(db, country::Column::Id, ids, |row| row.id)
+});
+batch_key!(InstitutionById => institution::Model, |db, ids| {
+    lookups::by_id::<institution::Entity, _>(db, institution::Column::Id, ids, |row| row.id)
+});
+batch_key!(PolicyAreaById => policy_area::Model, |db, ids| {
+    lookups::by_id::<policy_area::Entity, _>(db, policy_area::Column::Id, ids, |row| row.id)
+});
+batch_key!(MilestoneById => milestone::Model, |db, ids| {
+    lookups::by_id::<milestone::Entity, _>(db, milestone::Column::Id, ids, |row| row.id)
+});
+batch_key!(FocalPointById => focal_point::Model, |db, ids| {
+    lookups::by_id::<focal_point::Entity, _>(db, focal_point::Column::Id, ids, |row| row.id)
+});
+
+batch_key!(
+    /// All translations of a commitment's texts.
+    CommitmentTranslations => Vec<commitment_translation::Model>, |db, ids| {
+        lookups::grouped::<commitment_translation::Entity, _>(
+            db,
+            commitment_translation::Column::CommitmentId,
+            ids,
+            |row| row.commitment_id,
+        )
+    }
+);
+batch_key!(ActionPlanTranslations => Vec<action_plan_translation::Model>, |db, ids| {
+    lookups::grouped::<action_plan_translation::Entity, _>(
+        db,
+        action_plan_translation::Column::ActionPlanId,
+        ids,
+        |row| row.action_plan_id,
+    )
+});
+batch_key!(InstitutionTranslations => Vec<institution_translation::Model>, |db, ids| {
+    lookups::grouped::<institution_translation::Entity, _>(
+        db,
+        institution_translation::Column::InstitutionId,
+        ids,
+        |row| row.institution_id,
+    )
+});
+batch_key!(MilestoneTranslations => Vec<milestone_translation::Model>, |db, ids| {
+    lookups::grouped::<milestone_translation::Entity, _>(
+        db,
+        milestone_translation::Column::MilestoneId,
+        ids,
+        |row| row.milestone_id,
+    )
+});
+
+batch_key!(PolicyAreasOfCommitment => Vec<policy_area::Model>, |db, ids| {
+    lookups::policy_areas_of(db, ids)
+});
+batch_key!(SupportInstitutionsOfCommitment => Vec<institution::Model>, |db, ids| {
+    lookups::support_institutions_of(db, ids)
+});
+batch_key!(FocalPointsOfCommitment => Vec<focal_point::Model>, |db, ids| {
+    lookups::focal_points_of(db, ids)
+});
+batch_key!(RelatedCommitmentsOf => Vec<commitment::Model>, |db, ids| {
+    lookups::related_commitments_of(db, ids)
+});
+batch_key!(MilestonesOfCommitment => Vec<milestone::Model>, |db, ids| {
+    lookups::milestones_of(db, ids)
+});
+batch_key!(CommitmentsOfFocalPoint => Vec<commitment::Model>, |db, ids| {
+    lookups::commitments_of_focal_points(db, ids)
+});
+batch_key!(ActionPlansOfCountry => Vec<action_plan::Model>, |db, ids| {
+    lookups::action_plans_of_countries(db, ids)
+});

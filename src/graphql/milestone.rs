@@ -1,0 +1,130 @@
+//! Milestones: a commitment's activities with verifiable deliverables.
+
+use async_graphql::{Context, Enum, ErrorExtensions, Object, Result, SimpleObject, ID};
+use entity::{milestone, milestone_translation};
+
+use super::{
+    commitment::Commitment,
+    connection::SHORT_LIST_COST,
+    loaders::{CommitmentById, MilestoneTranslations},
+    node::{global_id, NodeType},
+    scalars::PartialDate,
+};
+use crate::{catalog::vocabulary, error::AppError};
+
+/// An activity with a verifiable deliverable, with its planned period.
+pub struct Milestone(pub milestone::Model);
+
+/// Reported progress of a milestone.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum MilestoneStatus {
+    NotStarted,
+    InProgress,
+    Completed,
+}
+
+impl Milestone {
+    async fn translations_of(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<milestone_translation::Model>> {
+        Ok(super::loader(ctx)?
+            .load_one(MilestoneTranslations(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+}
+
+#[Object]
+impl Milestone {
+    /// Opaque global id.
+    pub(super) async fn id(&self) -> ID {
+        global_id(NodeType::Milestone, self.0.id)
+    }
+
+    /// 1-based order within the commitment, as published.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+
+    /// The activity and its verifiable deliverable, in the request's language
+    /// (with the same fallback as every translated text).
+    async fn title(&self, ctx: &Context<'_>) -> Result<String> {
+        let translations = self.translations_of(ctx).await?;
+        super::preference(ctx)
+            .pick(
+                &translations,
+                |t| t.language.as_str(),
+                |t| Some(t.title.as_str()),
+            )
+            .map(|chosen| chosen.value.to_owned())
+            .ok_or_else(|| super::missing_text("milestone", self.0.id))
+    }
+
+    /// Language of `title` in this answer.
+    async fn language(&self, ctx: &Context<'_>) -> Result<String> {
+        let translations = self.translations_of(ctx).await?;
+        super::preference(ctx)
+            .pick(
+                &translations,
+                |t| t.language.as_str(),
+                |t| Some(t.title.as_str()),
+            )
+            .map(|chosen| chosen.language)
+            .ok_or_else(|| super::missing_text("milestone", self.0.id))
+    }
+
+    /// Every published translation of the title.
+    #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
+    async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<MilestoneTranslation>> {
+        let mut translations = self.translations_of(ctx).await?;
+        translations.sort_by(|a, b| a.language.cmp(&b.language));
+        Ok(translations
+            .into_iter()
+            .map(|row| MilestoneTranslation {
+                language: row.language,
+                title: row.title,
+            })
+            .collect())
+    }
+
+    async fn start_date(&self) -> Option<PartialDate> {
+        PartialDate::from_stored(self.0.start_date.as_deref())
+    }
+
+    async fn end_date(&self) -> Option<PartialDate> {
+        PartialDate::from_stored(self.0.end_date.as_deref())
+    }
+
+    /// Null when the government has not reported progress.
+    async fn status(&self) -> Option<MilestoneStatus> {
+        use vocabulary::MilestoneStatus as V;
+        self.0
+            .status
+            .as_deref()
+            .and_then(V::parse)
+            .map(|status| match status {
+                V::NotStarted => MilestoneStatus::NotStarted,
+                V::InProgress => MilestoneStatus::InProgress,
+                V::Completed => MilestoneStatus::Completed,
+            })
+    }
+
+    async fn commitment(&self, ctx: &Context<'_>) -> Result<Commitment> {
+        super::loader(ctx)?
+            .load_one(CommitmentById(self.0.commitment_id))
+            .await?
+            .map(Commitment)
+            .ok_or_else(|| {
+                AppError::Internal(format!("milestone {} has no commitment", self.0.id)).extend()
+            })
+    }
+}
+
+/// A milestone's title in one language.
+#[derive(SimpleObject)]
+pub struct MilestoneTranslation {
+    /// ISO 639-1 language code.
+    language: String,
+    title: String,
+}

@@ -1,0 +1,92 @@
+//! OGP policy areas.
+
+use async_graphql::{Context, Object, Result, ID};
+use entity::policy_area;
+
+use super::{
+    commitment::{commitment_connection, Commitment, CommitmentFilter, CommitmentOrder},
+    connection::{connection, page_cost, ListConnection},
+    node::{global_id, NodeType},
+};
+use crate::{
+    catalog::{listings, pagination::PageRequest},
+    error::AppError,
+};
+
+/// An OGP policy area, e.g. "E-Government".
+pub struct PolicyArea(pub policy_area::Model);
+
+#[Object]
+impl PolicyArea {
+    /// Opaque global id.
+    pub(super) async fn id(&self) -> ID {
+        global_id(NodeType::PolicyArea, self.0.id)
+    }
+
+    /// Name as the OGP publishes it (in English).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Commitments in this policy area, as a connection (same arguments as
+    /// `Query.commitments`).
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn commitments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<CommitmentFilter>,
+        order_by: Option<CommitmentOrder>,
+    ) -> Result<ListConnection<Commitment>> {
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        let name = self.0.name.clone();
+        commitment_connection(ctx, request, filter, order_by, |domain| {
+            match &domain.policy_area {
+                Some(asked) if !asked.trim().eq_ignore_ascii_case(&name) => {
+                    Err(AppError::bad_input(
+                        "filter.policyArea",
+                        "conflicts with the record whose commitments are being listed",
+                    ))
+                }
+                _ => {
+                    domain.policy_area = Some(name);
+                    Ok(())
+                }
+            }
+        })
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct PolicyAreaQuery;
+
+#[Object]
+impl PolicyAreaQuery {
+    /// Policy areas by name.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn policy_areas(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<ListConnection<PolicyArea>> {
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        connection(ctx, listings::policy_areas(), request, PolicyArea).await
+    }
+}

@@ -1,0 +1,244 @@
+//! GraphQL over HTTP, by hand rather than through a generic adapter, so that
+//! every refusal (too large, batched, mutation over GET, malformed) is a clear
+//! GraphQL-shaped error with a stable code and the right status.
+
+use std::{sync::Arc, time::Instant};
+
+use async_graphql::{
+    http::{parse_query_string, GraphiQLSource},
+    parser::{parse_query, types::OperationType},
+    ServerError,
+};
+use poem::{
+    error::ReadBodyError,
+    handler,
+    http::{header, StatusCode},
+    web::{Data, Html},
+    Body, Endpoint, IntoResponse, Request, Response,
+};
+use serde_json::json;
+
+use crate::{app::AppState, error::ErrorCode, graphql, language::LanguagePreference};
+
+#[handler]
+pub fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("ogp-pulse GraphiQL")
+            .finish(),
+    )
+}
+
+/// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
+#[handler]
+pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -> Response {
+    let query_string = request.uri().query().unwrap_or_default();
+    let graphql_request = match parse_query_string(query_string) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                &format!("not a GraphQL request: {err} (expected ?query=… and optionally variables, operationName)"),
+            );
+        }
+    };
+    if selects_mutation(
+        &graphql_request.query,
+        graphql_request.operation_name.as_deref(),
+    ) {
+        // Over GET a mutation could be triggered by a link or a prefetch.
+        let mut response = refusal(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+            "mutations and subscriptions must be sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(request, state, graphql_request).await
+}
+
+/// `POST /graphql` with an `application/json` body.
+#[handler]
+pub async fn graphql_post(
+    request: &Request,
+    body: Body,
+    Data(state): Data<&Arc<AppState>>,
+) -> Response {
+    let content_type = request
+        .header(header::CONTENT_TYPE)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !content_type.starts_with("application/json") {
+        return refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadRequest,
+            "send the request as Content-Type: application/json",
+        );
+    }
+    let limit = state.limits.max_body_bytes;
+    let bytes = match body.into_bytes_limit(limit).await {
+        Ok(bytes) => bytes,
+        Err(ReadBodyError::PayloadTooLarge) => {
+            return refusal(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                &format!("the request body is larger than {limit} bytes"),
+            );
+        }
+        Err(_) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                "the request body could not be read",
+            );
+        }
+    };
+    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(err) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                &format!("the body is not JSON: {err}"),
+            );
+        }
+    };
+    if value.is_array() {
+        // Batches would multiply what one request may cost and attempt.
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BatchNotSupported,
+            "batched requests are not accepted: send one operation per request",
+        );
+    }
+    let graphql_request: async_graphql::Request = match serde_json::from_value(value) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                &format!("not a GraphQL request: {err} (expected {{\"query\": …, \"variables\": …, \"operationName\": …}})"),
+            );
+        }
+    };
+    execute(request, state, graphql_request).await
+}
+
+async fn execute(http: &Request, state: &AppState, request: async_graphql::Request) -> Response {
+    let language = LanguagePreference::negotiate(
+        url_parameter(http, "lang").as_deref(),
+        http.header(header::ACCEPT_LANGUAGE),
+        &state.default_language,
+    );
+    let request = graphql::request_data(request, &state.db.conn, language);
+    let response = match tokio::time::timeout(
+        state.limits.execution_timeout,
+        state.schema.execute(request),
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(_) => async_graphql::Response::from_errors(vec![graphql::with_code(
+            ServerError::new(
+                format!(
+                    "the query took longer than {} ms and was stopped",
+                    state.limits.execution_timeout.as_millis()
+                ),
+                None,
+            ),
+            ErrorCode::Timeout,
+        )]),
+    };
+    json_response(StatusCode::OK, &response)
+        .with_header(header::VARY, "Accept-Language")
+        .into_response()
+}
+
+/// The first value of a URL query parameter.
+fn url_parameter(request: &Request, name: &str) -> Option<String> {
+    let query = request.uri().query()?;
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then(|| {
+            value
+                .replace('+', " ")
+                .replace("%2C", ",")
+                .replace("%2c", ",")
+        })
+    })
+}
+
+/// Whether the operation a request would run is a mutation or subscription.
+/// A document that does not parse is left to the executor, which reports it.
+fn selects_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(document) = parse_query(query) else {
+        return false;
+    };
+    let mut operations = document.operations.iter();
+    let selected = match operation_name {
+        Some(name) => operations.find(|(op_name, _)| op_name.is_some_and(|n| n.as_str() == name)),
+        None => operations.next(),
+    };
+    selected.is_some_and(|(_, operation)| operation.node.ty != OperationType::Query)
+}
+
+fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => Response::builder()
+            .status(status)
+            .content_type("application/json; charset=utf-8")
+            .body(bytes),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot serialize a response");
+            Response::builder()
+                .status(StatusCode::INTERNAL_SERVER_ERROR)
+                .finish()
+        }
+    }
+}
+
+/// A GraphQL-shaped error for requests refused before execution.
+fn refusal(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    json_response(
+        status,
+        &json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] }),
+    )
+}
+
+/// `GET /health`: 200 when the service can answer, 503 when its database
+/// cannot be reached.
+#[handler]
+pub async fn health(Data(state): Data<&Arc<AppState>>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => json_response(StatusCode::OK, &json!({ "status": "ok", "database": "ok" })),
+        Err(err) => {
+            tracing::warn!(error = %err, "health check: database unreachable");
+            json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({ "status": "unavailable", "database": "unreachable" }),
+            )
+        }
+    }
+}
+
+/// Logs each request's method, path, status and duration. Never the query
+/// string, body or client address: they can carry personal data.
+pub async fn log_request<E: Endpoint>(next: E, request: Request) -> poem::Result<Response> {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.get_response(request).await;
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    Ok(response)
+}

@@ -1,0 +1,14 @@
+//! ogp-pulse: a GraphQL service for Open Government Partnership national
+//! action plans. `main.rs` parses the command line and calls [`commands::run`];
+//! tests build the same application through [`app`].
+
+pub mod app;
+pub mod catalog;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod import;
+pub mod language;
