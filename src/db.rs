@@ -52,12 +52,14 @@ impl Database {
             // sqlx would log every statement with its parameters, and parameters
             // will carry personal data (commenter emails) once feedback lands.
             .sqlx_logging(false);
-        if options.get_url().starts_with("sqlite:") {
-            // One writer at a time is SQLite's rule; a small pool avoids
-            // "database is locked" storms under concurrent requests.
-            options.max_connections(8);
-        } else {
-            options.max_connections(20);
+        if options.get_max_connections().is_none() {
+            if options.get_url().starts_with("sqlite:") {
+                // One writer at a time is SQLite's rule; a small pool avoids
+                // "database is locked" storms under concurrent requests.
+                options.max_connections(8);
+            } else {
+                options.max_connections(20);
+            }
         }
         let mut conn = sea_orm::Database::connect(options)
             .await
@@ -67,7 +69,9 @@ impl Database {
             })?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&statements);
-        conn.set_metric_callback(move |_| {
+        conn.set_metric_callback(move |info| {
+            // The statement text has placeholders, never parameter values.
+            tracing::trace!(target: "ogp_pulse::sql", sql = %info.statement.sql, failed = info.failed);
             counter.fetch_add(1, Ordering::Relaxed);
         });
         Ok(Self { conn, statements })

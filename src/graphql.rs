@@ -12,6 +12,7 @@ mod loaders;
 mod milestone;
 mod node;
 mod policy_area;
+mod prefetch;
 mod scalars;
 
 use std::{sync::LazyLock, time::Duration};

@@ -5,7 +5,7 @@
 use std::{sync::Arc, time::Instant};
 
 use async_graphql::{
-    http::{parse_query_string, GraphiQLSource},
+    http::GraphiQLSource,
     parser::{parse_query, types::OperationType},
     ServerError,
 };
@@ -33,14 +33,13 @@ pub fn graphiql() -> Html<String> {
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
 #[handler]
 pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -> Response {
-    let query_string = request.uri().query().unwrap_or_default();
-    let graphql_request = match parse_query_string(query_string) {
+    let graphql_request = match url_parameters(request).and_then(UrlParameters::into_graphql) {
         Ok(parsed) => parsed,
-        Err(err) => {
+        Err(message) => {
             return refusal(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
-                &format!("not a GraphQL request: {err} (expected ?query=… and optionally variables, operationName)"),
+                &format!("not a GraphQL request: {message} (expected ?query=… and optionally variables, operationName)"),
             );
         }
     };
@@ -130,8 +129,18 @@ pub async fn graphql_post(
 }
 
 async fn execute(http: &Request, state: &AppState, request: async_graphql::Request) -> Response {
+    if request.query.trim().is_empty() {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "the request has no query",
+        );
+    }
+    let lang = url_parameters(http)
+        .ok()
+        .and_then(|parameters| parameters.lang);
     let language = LanguagePreference::negotiate(
-        url_parameter(http, "lang").as_deref(),
+        lang.as_deref(),
         http.header(header::ACCEPT_LANGUAGE),
         &state.default_language,
     );
@@ -159,18 +168,40 @@ async fn execute(http: &Request, state: &AppState, request: async_graphql::Reque
         .into_response()
 }
 
-/// The first value of a URL query parameter.
-fn url_parameter(request: &Request, name: &str) -> Option<String> {
-    let query = request.uri().query()?;
-    query.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (key == name).then(|| {
-            value
-                .replace('+', " ")
-                .replace("%2C", ",")
-                .replace("%2c", ",")
-        })
-    })
+/// The URL parameters of GraphQL over HTTP (`query`, `operationName`,
+/// `variables`, `extensions`) and ours (`lang`).
+#[derive(Debug, Default, serde::Deserialize)]
+struct UrlParameters {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+    lang: Option<String>,
+}
+
+impl UrlParameters {
+    fn into_graphql(self) -> Result<async_graphql::Request, String> {
+        let mut request = async_graphql::Request::new(self.query.unwrap_or_default());
+        if let Some(name) = self.operation_name.filter(|name| !name.is_empty()) {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = self.variables.filter(|v| !v.trim().is_empty()) {
+            let json: serde_json::Value = serde_json::from_str(&variables)
+                .map_err(|err| format!("variables are not JSON: {err}"))?;
+            request = request.variables(async_graphql::Variables::from_json(json));
+        }
+        if let Some(extensions) = self.extensions.filter(|e| !e.trim().is_empty()) {
+            request.extensions = serde_json::from_str(&extensions)
+                .map_err(|err| format!("extensions are not a JSON object: {err}"))?;
+        }
+        Ok(request)
+    }
+}
+
+fn url_parameters(request: &Request) -> Result<UrlParameters, String> {
+    serde_urlencoded::from_str(request.uri().query().unwrap_or_default())
+        .map_err(|err| err.to_string())
 }
 
 /// Whether the operation a request would run is a mutation or subscription.
@@ -241,4 +272,18 @@ pub async fn log_request<E: Endpoint>(next: E, request: Request) -> poem::Result
         "request"
     );
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::selects_mutation;
+
+    #[test]
+    fn finds_the_selected_operation() {
+        let document = "query A { commitments { totalCount } } mutation B { anything }";
+        assert!(!selects_mutation(document, Some("A")));
+        assert!(selects_mutation(document, Some("B")));
+        assert!(selects_mutation("mutation { x }", None));
+        assert!(!selects_mutation("{ x }", None));
+    }
 }

@@ -1,5 +1,6 @@
 //! National action plans.
 
+use super::prefetch;
 use async_graphql::{Context, Enum, ErrorExtensions, Object, Result, SimpleObject, ID};
 use entity::{action_plan, action_plan_translation};
 
@@ -16,14 +17,16 @@ use crate::{
     error::AppError,
 };
 
-/// A country's national action plan, e.g. "Morocco Action Plan 2018-2020".
 pub struct ActionPlan(pub action_plan::Model);
 
 /// Where an action plan stands in the OGP cycle.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum ActionPlanStatus {
+    /// Being co-created with civil society.
     InDevelopment,
+    /// Adopted and being implemented.
     InImplementation,
+    /// Its implementation period has ended.
     Completed,
 }
 
@@ -39,6 +42,7 @@ impl ActionPlan {
     }
 }
 
+/// A country's national action plan, e.g. "Morocco Action Plan 2018-2020".
 #[Object]
 impl ActionPlan {
     /// Opaque global id.
@@ -120,6 +124,7 @@ impl ActionPlan {
             })
     }
 
+    /// The country whose plan this is.
     async fn country(&self, ctx: &Context<'_>) -> Result<Country> {
         super::loader(ctx)?
             .load_one(CountryById(self.0.country_id))
@@ -162,6 +167,7 @@ impl ActionPlan {
 pub struct ActionPlanTranslation {
     /// ISO 639-1 language code.
     language: String,
+    /// The title in that language.
     title: String,
 }
 
@@ -173,10 +179,14 @@ impl ActionPlanQuery {
     /// An action plan by its key, e.g. "morocco-2018-2020"; null when there is none.
     async fn action_plan(&self, ctx: &Context<'_>, key: String) -> Result<Option<ActionPlan>> {
         let db = super::db(ctx)?;
-        Ok(lookups::action_plan_by_key(db, &key)
+        let found = lookups::action_plan_by_key(db, &key)
             .await
-            .map_err(|err| err.extend())?
-            .map(ActionPlan))
+            .map_err(|err| err.extend())?;
+        if let Some(row) = &found {
+            prefetch::action_plans(super::loader(ctx)?, vec![row.clone()], ctx.look_ahead())
+                .await?;
+        }
+        Ok(found.map(ActionPlan))
     }
 
     /// Action plans by key, of one country when `countryIsoCode` is given.
@@ -200,6 +210,7 @@ impl ActionPlanQuery {
             ctx,
             listings::action_plans(country_iso_code.as_deref()),
             request,
+            prefetch::action_plans,
             ActionPlan,
         )
         .await

@@ -18,6 +18,7 @@ use super::{
     milestone::Milestone,
     node::{decode_as, global_id, NodeType},
     policy_area::PolicyArea,
+    prefetch,
     scalars::PartialDate,
 };
 use crate::{
@@ -35,8 +36,11 @@ pub struct Commitment(pub commitment::Model);
 /// Where a commitment stands.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum CommitmentStatus {
+    /// Part of a plan being implemented.
     Active,
+    /// Implementation has ended.
     Completed,
+    /// Dropped from the plan.
     Withdrawn,
 }
 
@@ -164,6 +168,7 @@ impl Commitment {
             .collect())
     }
 
+    /// Where the commitment stands.
     async fn status(&self) -> Result<CommitmentStatus> {
         vocabulary::CommitmentStatus::parse(&self.0.status)
             .map(CommitmentStatus::from)
@@ -186,6 +191,7 @@ impl Commitment {
         PartialDate::from_stored(self.0.period_end.as_deref())
     }
 
+    /// The action plan the commitment belongs to.
     async fn action_plan(&self, ctx: &Context<'_>) -> Result<ActionPlan> {
         super::loader(ctx)?
             .load_one(ActionPlanById(self.0.action_plan_id))
@@ -278,12 +284,19 @@ impl Commitment {
 pub struct CommitmentTranslation {
     /// ISO 639-1 language code, e.g. `en`, `fr`, `ar`.
     language: String,
+    /// Short title.
     title: String,
+    /// Full title.
     full_title: Option<String>,
+    /// "What is the public problem that the commitment will address?"
     public_problem: Option<String>,
+    /// "What is the commitment?"
     description: Option<String>,
+    /// "How will the commitment contribute to solve the public problem?"
     how_it_contributes: Option<String>,
+    /// "Why is this commitment relevant to OGP values?"
     ogp_relevance: Option<String>,
+    /// "Additional information".
     additional_information: Option<String>,
 }
 
@@ -305,44 +318,68 @@ impl From<commitment_translation::Model> for CommitmentTranslation {
 /// IRM early results ("Did it open government?" in older reports).
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum IrmEarlyResults {
+    /// Government openness worsened (older reports).
     Worsened,
+    /// Did not change government practice (older reports).
     DidNotChange,
+    /// Marginal change (older reports).
     Marginal,
+    /// Major change (older reports).
     Major,
+    /// Outstanding change (older reports).
     Outstanding,
+    /// No notable early results (newer reports).
     NoNotableResults,
+    /// Moderate results (newer reports).
     Moderate,
+    /// Significant results (newer reports).
     Significant,
 }
 
 /// IRM potential impact (older reports) or potential for results (newer).
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum IrmPotentialImpact {
+    /// No potential impact (older reports).
     None,
+    /// Minor potential impact (older reports).
     Minor,
+    /// Moderate potential impact (older reports).
     Moderate,
+    /// Transformative potential impact (older reports).
     Transformative,
+    /// Unclear potential for results (newer reports).
     Unclear,
+    /// Modest potential for results (newer reports).
     Modest,
+    /// Substantial potential for results (newer reports).
     Substantial,
 }
 
 /// IRM completion scale.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum IrmCompletion {
+    /// The IRM found no evidence to assess completion.
     NoEvidenceAvailable,
+    /// Not started.
     NotStarted,
+    /// Limited completion.
     Limited,
+    /// Substantial completion.
     Substantial,
+    /// Complete.
     Complete,
 }
 
 /// An OGP value a commitment can be relevant to.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum OgpValue {
+    /// Access to information.
     AccessToInformation,
+    /// Civic participation.
     CivicParticipation,
+    /// Public accountability.
     PublicAccountability,
+    /// Technology and innovation for transparency and accountability.
     TechnologyAndInnovation,
 }
 
@@ -354,11 +391,17 @@ pub struct IrmReview {
     pending: bool,
     /// The IRM report the assessment comes from.
     report: Option<String>,
+    /// Whether the IRM starred the commitment as exemplary.
     starred: Option<bool>,
+    /// Early results of the implementation.
     early_results: Option<IrmEarlyResults>,
+    /// Whether the commitment is specific enough to be verified.
     verifiable: Option<bool>,
+    /// The OGP values the IRM found the commitment relevant to.
     relevant_to_ogp_values: Option<Vec<OgpValue>>,
+    /// Potential impact (or potential for results) of the design.
     potential_impact: Option<IrmPotentialImpact>,
+    /// How far the commitment was completed.
     completion: Option<IrmCompletion>,
 }
 
@@ -449,6 +492,7 @@ pub struct CommitmentFilter {
     pub policy_area: Option<String>,
     /// Only commitments this institution leads or supports (an `Institution.id`).
     pub institution_id: Option<ID>,
+    /// Only commitments with this status.
     pub status: Option<CommitmentStatus>,
     /// Text found in the code, a title or a description section, in any
     /// language; case does not matter for unaccented Latin letters.
@@ -486,16 +530,20 @@ pub enum CommitmentOrderField {
 /// Sort direction.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OrderDirection {
+    /// Smallest first (A to Z).
     #[default]
     Asc,
+    /// Largest first (Z to A).
     Desc,
 }
 
 /// How to sort a commitment list; by code, ascending, unless told otherwise.
 #[derive(InputObject, Default)]
 pub struct CommitmentOrder {
+    /// What to sort by.
     #[graphql(default)]
     pub field: CommitmentOrderField,
+    /// Ascending or descending.
     #[graphql(default)]
     pub direction: OrderDirection,
 }
@@ -526,7 +574,7 @@ pub(super) async fn commitment_connection(
     scope(&mut domain).map_err(|err| err.extend())?;
     let order = order.unwrap_or_default().to_domain();
     let listing = commitments::listing(&domain, order).map_err(|err| err.extend())?;
-    connection(ctx, listing, request, Commitment).await
+    connection(ctx, listing, request, prefetch::commitments, Commitment).await
 }
 
 /// Sets a parent's condition on a nested list's filter, refusing a client
@@ -552,10 +600,13 @@ impl CommitmentQuery {
     /// A commitment by its OGP code, e.g. "MO0018"; null when there is none.
     async fn commitment(&self, ctx: &Context<'_>, code: String) -> Result<Option<Commitment>> {
         let db = super::db(ctx)?;
-        Ok(commitments::find_by_code(db, &code)
+        let found = commitments::find_by_code(db, &code)
             .await
-            .map_err(|err| err.extend())?
-            .map(Commitment))
+            .map_err(|err| err.extend())?;
+        if let Some(row) = &found {
+            prefetch::commitments(super::loader(ctx)?, vec![row.clone()], ctx.look_ahead()).await?;
+        }
+        Ok(found.map(Commitment))
     }
 
     /// Commitments of every action plan, as a Relay connection (keyset

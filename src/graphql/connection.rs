@@ -2,11 +2,12 @@
 
 use async_graphql::{
     connection::{Connection, Edge, EmptyFields},
-    Context, ErrorExtensions, Object, Result,
+    Context, ErrorExtensions, Lookahead, Object, Result,
 };
 use futures_util::future::BoxFuture;
 use sea_orm::EntityTrait;
 
+use super::RequestLoader;
 use crate::{
     catalog::pagination::{Listing, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
     error::AppResult,
@@ -43,16 +44,32 @@ pub fn page_cost(first: Option<i32>, last: Option<i32>) -> usize {
 /// are short, but not free.
 pub const SHORT_LIST_COST: usize = 10;
 
-/// Reads the page `request` asks for from `listing` and wraps each row.
+/// Loads, for a whole list of rows, what the query selects below its items
+/// (see `prefetch`).
+pub type Prefetch<M> =
+    for<'a> fn(&'a RequestLoader, Vec<M>, Lookahead<'a>) -> BoxFuture<'a, Result<()>>;
+
+/// A list whose items have nothing to prefetch.
+pub fn no_prefetch<'a, M>(
+    _: &'a RequestLoader,
+    _: Vec<M>,
+    _: Lookahead<'a>,
+) -> BoxFuture<'a, Result<()>> {
+    Box::pin(async { Ok(()) })
+}
+
+/// Reads the page `request` asks for from `listing`, prefetches what the
+/// query selects below its items, and wraps each row.
 pub async fn connection<E, N>(
     ctx: &Context<'_>,
     listing: Listing<E>,
     request: PageRequest,
+    prefetch: Prefetch<E::Model>,
     wrap: fn(E::Model) -> N,
 ) -> Result<ListConnection<N>>
 where
     E: EntityTrait,
-    E::Model: Sync,
+    E::Model: Sync + Clone,
     N: async_graphql::OutputType,
 {
     let db = super::db(ctx)?.clone();
@@ -60,6 +77,12 @@ where
         .page(&db, &request)
         .await
         .map_err(|err| err.extend())?;
+    let loader = super::loader(ctx)?;
+    let look = ctx.look_ahead();
+    let rows: Vec<E::Model> = page.items.iter().map(|(_, row)| row.clone()).collect();
+    for items in super::prefetch::connection_items(&look) {
+        prefetch(loader, rows.clone(), items).await?;
+    }
     let total = TotalCount {
         count: Box::new(move || {
             let listing = listing.clone();

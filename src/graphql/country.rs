@@ -1,5 +1,6 @@
 //! Countries taking part in OGP.
 
+use super::prefetch;
 use async_graphql::{Context, Object, Result, ID};
 use entity::country;
 
@@ -11,9 +12,9 @@ use super::{
 };
 use crate::catalog::{listings, pagination::PageRequest};
 
-/// A country taking part in the Open Government Partnership.
 pub struct Country(pub country::Model);
 
+/// A country taking part in the Open Government Partnership.
 #[Object]
 impl Country {
     /// Opaque global id.
@@ -65,6 +66,13 @@ impl CountryQuery {
             last,
             before,
         };
-        connection(ctx, listings::countries(), request, Country).await
+        connection(
+            ctx,
+            listings::countries(),
+            request,
+            prefetch::countries,
+            Country,
+        )
+        .await
     }
 }

@@ -1,5 +1,6 @@
 //! Focal points: the contacts governments name for their commitments.
 
+use super::prefetch;
 use async_graphql::{Context, Object, Result, ID};
 use entity::focal_point;
 
@@ -11,10 +12,10 @@ use super::{
 };
 use crate::catalog::{listings, pagination::PageRequest};
 
-/// The contact a government names as responsible for commitments. Contact
-/// details are the ones the OGP publishes on the commitment's page.
 pub struct FocalPoint(pub focal_point::Model);
 
+/// The contact a government names as responsible for commitments. Contact
+/// details are the ones the OGP publishes on the commitment's page.
 #[Object]
 impl FocalPoint {
     /// Opaque global id.
@@ -32,6 +33,7 @@ impl FocalPoint {
         self.0.title.as_deref()
     }
 
+    /// Department, as published.
     async fn department(&self) -> Option<&str> {
         self.0.department.as_deref()
     }
@@ -80,6 +82,13 @@ impl FocalPointQuery {
             last,
             before,
         };
-        connection(ctx, listings::focal_points(), request, FocalPoint).await
+        connection(
+            ctx,
+            listings::focal_points(),
+            request,
+            prefetch::focal_points,
+            FocalPoint,
+        )
+        .await
     }
 }

@@ -1,5 +1,6 @@
 //! Institutions: lead and supporting actors of commitments.
 
+use super::prefetch;
 use async_graphql::{Context, Enum, ErrorExtensions, Object, Result, SimpleObject, ID};
 use entity::{institution, institution_translation};
 
@@ -14,14 +15,16 @@ use crate::{
     error::AppError,
 };
 
-/// A government body, civil-society organisation or other actor.
 pub struct Institution(pub institution::Model);
 
 /// What kind of actor an institution is.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum InstitutionKind {
+    /// A government body.
     Government,
+    /// A civil-society organisation.
     CivilSociety,
+    /// Any other actor (private sector, academia, multilateral…).
     Other,
 }
 
@@ -58,6 +61,7 @@ impl Institution {
     }
 }
 
+/// A government body, civil-society organisation or other actor.
 #[Object]
 impl Institution {
     /// Opaque global id.
@@ -115,6 +119,7 @@ impl Institution {
         self.0.abbreviation.as_deref()
     }
 
+    /// What kind of actor it is.
     async fn kind(&self) -> Result<InstitutionKind> {
         vocabulary::InstitutionKind::parse(&self.0.kind)
             .map(InstitutionKind::from)
@@ -163,6 +168,7 @@ impl Institution {
 pub struct InstitutionTranslation {
     /// ISO 639-1 language code.
     language: String,
+    /// The name in that language.
     name: String,
 }
 
@@ -189,6 +195,6 @@ impl InstitutionQuery {
             before,
         };
         let listing = listings::institutions(kind.map(Into::into));
-        connection(ctx, listing, request, Institution).await
+        connection(ctx, listing, request, prefetch::institutions, Institution).await
     }
 }

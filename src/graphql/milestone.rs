@@ -12,14 +12,16 @@ use super::{
 };
 use crate::{catalog::vocabulary, error::AppError};
 
-/// An activity with a verifiable deliverable, with its planned period.
 pub struct Milestone(pub milestone::Model);
 
 /// Reported progress of a milestone.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum MilestoneStatus {
+    /// Work has not started.
     NotStarted,
+    /// Work is under way.
     InProgress,
+    /// The deliverable is done.
     Completed,
 }
 
@@ -35,6 +37,7 @@ impl Milestone {
     }
 }
 
+/// An activity with a verifiable deliverable, with its planned period.
 #[Object]
 impl Milestone {
     /// Opaque global id.
@@ -88,10 +91,12 @@ impl Milestone {
             .collect())
     }
 
+    /// Planned start, at the precision published.
     async fn start_date(&self) -> Option<PartialDate> {
         PartialDate::from_stored(self.0.start_date.as_deref())
     }
 
+    /// Planned end, at the precision published.
     async fn end_date(&self) -> Option<PartialDate> {
         PartialDate::from_stored(self.0.end_date.as_deref())
     }
@@ -110,6 +115,7 @@ impl Milestone {
             })
     }
 
+    /// The commitment the milestone belongs to.
     async fn commitment(&self, ctx: &Context<'_>) -> Result<Commitment> {
         super::loader(ctx)?
             .load_one(CommitmentById(self.0.commitment_id))
@@ -126,5 +132,6 @@ impl Milestone {
 pub struct MilestoneTranslation {
     /// ISO 639-1 language code.
     language: String,
+    /// The title in that language.
     title: String,
 }

@@ -5,7 +5,7 @@ use entity::policy_area;
 
 use super::{
     commitment::{commitment_connection, Commitment, CommitmentFilter, CommitmentOrder},
-    connection::{connection, page_cost, ListConnection},
+    connection::{connection, no_prefetch, page_cost, ListConnection},
     node::{global_id, NodeType},
 };
 use crate::{
@@ -13,9 +13,9 @@ use crate::{
     error::AppError,
 };
 
-/// An OGP policy area, e.g. "E-Government".
 pub struct PolicyArea(pub policy_area::Model);
 
+/// An OGP policy area, e.g. "E-Government".
 #[Object]
 impl PolicyArea {
     /// Opaque global id.
@@ -87,6 +87,13 @@ impl PolicyAreaQuery {
             last,
             before,
         };
-        connection(ctx, listings::policy_areas(), request, PolicyArea).await
+        connection(
+            ctx,
+            listings::policy_areas(),
+            request,
+            no_prefetch,
+            PolicyArea,
+        )
+        .await
     }
 }

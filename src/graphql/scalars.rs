@@ -11,6 +11,10 @@ use crate::catalog::partial_date;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartialDate(pub partial_date::PartialDate);
 
+/// An ISO 8601 calendar date at the precision the government published it:
+/// `2018` (a year), `2018-09` (a month) or `2018-09-15` (a day). Action plans
+/// mostly give months ("September 2018"); no day is invented. Values sort
+/// correctly as text.
 #[Scalar(name = "PartialDate")]
 impl ScalarType for PartialDate {
     fn parse(value: Value) -> InputValueResult<Self> {

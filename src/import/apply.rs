@@ -386,8 +386,15 @@ impl Writer<'_> {
             .await?;
         for current in &existing {
             if current.position < 1 || current.position as usize > record.milestones.len() {
+                // Translations first, so the report counts them (the foreign
+                // key would cascade them silently).
+                self.sync_children::<milestone_translation::Model, _>(
+                    milestone_translation::Column::MilestoneId,
+                    current.id,
+                    Vec::new(),
+                )
+                .await?;
                 self.report.deleted += 1;
-                // Its translations go with it (ON DELETE CASCADE).
                 current.clone().delete(self.txn).await?;
             }
         }

@@ -112,7 +112,7 @@ impl Checker {
         }
     }
 
-    fn unique<'a>(&mut self, seen: &mut HashSet<String>, path: &str, what: &str, value: &'a str) {
+    fn unique(&mut self, seen: &mut HashSet<String>, path: &str, what: &str, value: &str) {
         if !seen.insert(value.to_owned()) {
             self.problem(path, format!("{what} {value:?} appears more than once"));
         }

@@ -1,0 +1,96 @@
+//! GraphQL over HTTP: methods, media types, batches, errors, GraphiQL, health.
+
+use serde_json::json;
+
+use crate::support::{on_both_backends, TestApp};
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+on_both_backends! {
+    async fn get_runs_queries_with_variables(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let query = encode("query One($code: String!) { commitment(code: $code) { code } }");
+        let variables = encode(r#"{"code":"MO0018"}"#);
+        let reply = app.get(&format!("/graphql?query={query}&variables={variables}&operationName=One")).await;
+        assert_eq!(reply.status.as_u16(), 200);
+        assert_eq!(reply.data()["commitment"]["code"], "MO0018");
+    }
+
+    async fn mutations_over_get_are_405_with_allow_post(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        for document in ["mutation { anything }", "query A { commitments { totalCount } } mutation B { anything }"] {
+            let operation = if document.contains("mutation B") { "&operationName=B" } else { "" };
+            let reply = app.get(&format!("/graphql?query={}{operation}", encode(document))).await;
+            assert_eq!(reply.status.as_u16(), 405, "{document}");
+            assert_eq!(reply.headers.get("allow").and_then(|v| v.to_str().ok()), Some("POST"));
+            assert_eq!(reply.error_code(), "METHOD_NOT_ALLOWED");
+        }
+        // Choosing the query operation of the same document is fine.
+        let document = "query A { commitments { totalCount } } mutation B { anything }";
+        let reply = app.get(&format!("/graphql?query={}&operationName=A", encode(document))).await;
+        assert_ne!(reply.status.as_u16(), 405, "{}", reply.body);
+    }
+
+    async fn malformed_requests_get_clear_codes(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let reply = app.post_raw("/graphql", "application/json", b"{ not json".to_vec()).await;
+        assert_eq!((reply.status.as_u16(), reply.error_code()), (400, "BAD_REQUEST"));
+        let reply = app.post_raw("/graphql", "application/json", br#"{"variables": {}}"#.to_vec()).await;
+        assert_eq!((reply.status.as_u16(), reply.error_code()), (400, "BAD_REQUEST"));
+        let reply = app.post_raw("/graphql", "text/plain", b"{ commitments { totalCount } }".to_vec()).await;
+        assert_eq!((reply.status.as_u16(), reply.error_code()), (415, "BAD_REQUEST"));
+        let reply = app.get("/graphql").await;
+        assert_eq!((reply.status.as_u16(), reply.error_code()), (400, "BAD_REQUEST"));
+        let reply = app.query("{ commitments { totalCount ", json!({})).await;
+        assert_eq!(reply.error_code(), "GRAPHQL_PARSE_FAILED");
+        let reply = app.query("{ commitments { nope } }", json!({})).await;
+        assert_eq!(reply.error_code(), "GRAPHQL_VALIDATION_FAILED");
+        let reply = app.query("query($n: Int) { commitments(first: $n) { totalCount } }", json!({ "n": "ten" })).await;
+        assert!(reply.body["errors"][0]["extensions"]["code"].is_string(), "{}", reply.body);
+        let reply = app.query(r#"{ commitment(code: 18) { code } }"#, json!({})).await;
+        assert_eq!(reply.error_code(), "GRAPHQL_VALIDATION_FAILED");
+    }
+
+    async fn batches_are_refused(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let batch = json!([{ "query": "{ commitments { totalCount } }" }, { "query": "{ countries { totalCount } }" }]);
+        let reply = app.post_json("/graphql", &batch, &[]).await;
+        assert_eq!(reply.status.as_u16(), 400);
+        assert_eq!(reply.error_code(), "BATCH_NOT_SUPPORTED");
+    }
+
+    async fn graphiql_and_health_are_served(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let page = app.client.get("/").send().await;
+        page.assert_status_is_ok();
+        let html = page.0.into_body().into_string().await.expect("html");
+        assert!(html.to_lowercase().contains("graphiql"));
+        assert!(html.contains("/graphql"));
+        let health = app.get("/health").await;
+        assert_eq!(health.status.as_u16(), 200);
+        assert_eq!(health.body, json!({ "status": "ok", "database": "ok" }));
+    }
+
+    async fn health_reports_an_unreachable_database(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        app.conn().clone().close().await.expect("close the pool");
+        let health = app.get("/health").await;
+        assert_eq!(health.status.as_u16(), 503);
+        assert_eq!(health.body["database"], "unreachable");
+        // A query now fails with an internal error whose cause stays in the logs.
+        let reply = app.query("{ commitments { totalCount } }", json!({})).await;
+        assert_eq!(reply.error_code(), "INTERNAL");
+        let message = reply.body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("internal error"), "{message}");
+        assert!(!message.to_lowercase().contains("pool"), "{message}");
+    }
+}

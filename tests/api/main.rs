@@ -1,0 +1,24 @@
+//! Integration tests through HTTP, each on its own fresh database: a SQLite
+//! file, and a PostgreSQL schema when `TEST_DATABASE_URL` is set (in CI it
+//! must be). One test binary, so the suite links once.
+
+#![expect(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a failed expectation is a failed test"
+)]
+
+mod support;
+
+mod catalog;
+mod cli;
+mod filters;
+mod http;
+mod import;
+mod languages;
+mod limits;
+mod migrations;
+mod nodes;
+mod pagination;
+mod schema;
+mod statements;

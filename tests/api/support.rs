@@ -1,0 +1,319 @@
+//! The test application: a fresh database, the real routes, a poem client.
+
+use ogp_pulse::{
+    app::{routes, AppState},
+    config::ApiArgs,
+    db::Database,
+    import,
+};
+use poem::{
+    endpoint::BoxEndpoint,
+    http::{HeaderMap, StatusCode},
+    test::TestClient,
+    EndpointExt,
+};
+use sea_orm::{ConnectOptions, ConnectionTrait};
+use serde_json::{json, Value};
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// PostgreSQL when `TEST_DATABASE_URL` is set. Outside CI a missing URL
+    /// skips the PostgreSQL half of a test; in CI it fails it.
+    pub fn postgres() -> Option<Self> {
+        if std::env::var_os("TEST_DATABASE_URL").is_some() {
+            return Some(Self::Postgres);
+        }
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "TEST_DATABASE_URL must be set in CI: PostgreSQL tests may not be skipped there"
+        );
+        eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL run of this test");
+        None
+    }
+}
+
+/// Declares tests that run once on SQLite and once on PostgreSQL:
+/// `name::sqlite` and `name::postgres`.
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($backend:ident: Backend) $body:block)*) => {$(
+        mod $name {
+            use super::*;
+
+            async fn run($backend: $crate::support::Backend) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                run($crate::support::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(backend) = $crate::support::Backend::postgres() {
+                    run(backend).await;
+                }
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_backends;
+
+/// Drops a test's PostgreSQL schema when the test ends, passed or failed.
+struct SchemaGuard {
+    admin_url: String,
+    schema: String,
+}
+
+impl Drop for SchemaGuard {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let schema = self.schema.clone();
+        // Drop cannot await; a short-lived runtime on its own thread can.
+        let cleanup = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(conn) = sea_orm::Database::connect(admin_url).await {
+                    let _ = conn
+                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                        .await;
+                    let _ = conn.close().await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+/// A fresh, migrated database of the given kind.
+pub struct TestDatabase {
+    pub db: Database,
+    _dir: Option<tempfile::TempDir>,
+    _schema: Option<SchemaGuard>,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> Self {
+        Self::with_pool(backend, 5).await
+    }
+
+    /// A fresh database reached through a pool of `connections`.
+    pub async fn with_pool(backend: Backend, connections: u32) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
+                let mut options = ConnectOptions::new(url);
+                options.max_connections(connections);
+                let db = Database::connect_with(options).await.expect("open SQLite");
+                db.migrate().await.expect("migrate SQLite");
+                Self {
+                    db,
+                    _dir: Some(dir),
+                    _schema: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+                let admin = sea_orm::Database::connect(admin_url.as_str())
+                    .await
+                    .expect("TEST_DATABASE_URL must reach a PostgreSQL server");
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+                    .await
+                    .expect("create a test schema");
+                admin.close().await.expect("close admin connection");
+                let guard = SchemaGuard {
+                    admin_url: admin_url.clone(),
+                    schema: schema.clone(),
+                };
+                let mut options = ConnectOptions::new(admin_url);
+                options
+                    .set_schema_search_path(schema)
+                    .max_connections(connections);
+                let db = Database::connect_with(options)
+                    .await
+                    .expect("open PostgreSQL");
+                db.migrate().await.expect("migrate PostgreSQL");
+                Self {
+                    db,
+                    _dir: None,
+                    _schema: Some(guard),
+                }
+            }
+        }
+    }
+}
+
+/// What an HTTP exchange returned.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `data` of a GraphQL answer that must have no errors.
+    pub fn data(&self) -> &Value {
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.body
+        );
+        &self.body["data"]
+    }
+
+    /// The `extensions.code` of the first error.
+    pub fn error_code(&self) -> &str {
+        self.body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code in {}", self.body))
+    }
+}
+
+pub struct TestApp {
+    pub database: TestDatabase,
+    pub client: TestClient<BoxEndpoint<'static, poem::Response>>,
+}
+
+impl TestApp {
+    /// The service on a fresh database holding the bundled Morocco plan.
+    pub async fn bundled(backend: Backend) -> Self {
+        let app = Self::empty(backend).await;
+        import::load_bundled_if_empty(&app.database.db.conn)
+            .await
+            .expect("the bundled catalogue imports");
+        app
+    }
+
+    /// The service on a fresh, empty database.
+    pub async fn empty(backend: Backend) -> Self {
+        Self::with_api(backend, ApiArgs::default()).await
+    }
+
+    pub async fn with_api(backend: Backend, api: ApiArgs) -> Self {
+        Self::with_pool(backend, api, 5).await
+    }
+
+    /// The service on a fresh, empty database reached through a pool of
+    /// `connections`.
+    pub async fn with_pool(backend: Backend, api: ApiArgs, connections: u32) -> Self {
+        let database = TestDatabase::with_pool(backend, connections).await;
+        let state = AppState::new(database.db.clone(), &api);
+        let endpoint = routes(state).map_to_response().boxed();
+        Self {
+            database,
+            client: TestClient::new(endpoint),
+        }
+    }
+
+    pub fn conn(&self) -> &sea_orm::DatabaseConnection {
+        &self.database.db.conn
+    }
+
+    /// POSTs a GraphQL query with variables.
+    pub async fn query(&self, query: &str, variables: Value) -> Reply {
+        self.post_json(
+            "/graphql",
+            &json!({ "query": query, "variables": variables }),
+            &[],
+        )
+        .await
+    }
+
+    /// POSTs a GraphQL query with extra headers (e.g. Accept-Language).
+    pub async fn query_with_headers(
+        &self,
+        path: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        self.post_json(path, &json!({ "query": query }), headers)
+            .await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self
+            .client
+            .post(path)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send().await).await
+    }
+
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        let response = self
+            .client
+            .post(path)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await;
+        reply(response).await
+    }
+
+    pub async fn get(&self, path_and_query: &str) -> Reply {
+        reply(self.client.get(path_and_query).send().await).await
+    }
+}
+
+async fn reply(response: poem::test::TestResponse) -> Reply {
+    let status = response.0.status();
+    let headers = response.0.headers().clone();
+    let bytes = response
+        .0
+        .into_body()
+        .into_bytes()
+        .await
+        .expect("response body");
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// The codes of `nodes { code }` in a commitments connection.
+pub fn codes(connection: &Value) -> Vec<String> {
+    connection["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no nodes in {connection}"))
+        .iter()
+        .map(|node| node["code"].as_str().expect("code").to_owned())
+        .collect()
+}
+
+/// The 24 codes of the Morocco 2018-2020 plan, in order.
+pub fn all_codes() -> Vec<String> {
+    (1..=24).map(|n| format!("MO{n:04}")).collect()
+}
+
+/// The bundled catalogue as JSON, to be edited by tests.
+pub fn bundled_json() -> Value {
+    serde_json::from_str(import::BUNDLED_CATALOG).expect("bundled catalogue is JSON")
+}
+
+/// MO0018's record inside a catalogue JSON.
+pub fn mo0018(catalog: &mut Value) -> &mut Value {
+    catalog["actionPlans"][0]["commitments"]
+        .as_array_mut()
+        .expect("commitments")
+        .iter_mut()
+        .find(|c| c["code"] == "MO0018")
+        .expect("MO0018 is bundled")
+}
