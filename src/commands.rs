@@ -90,12 +90,31 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CommandError> 
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
             routes(state),
-            async {
-                let _ = tokio::signal::ctrl_c().await;
-                tracing::info!("shutting down");
-            },
+            shutdown_signal(),
             Some(std::time::Duration::from_secs(10)),
         )
         .await
         .map_err(CommandError::Serve)
+}
+
+/// Ctrl-C in a terminal, SIGTERM from a service manager or an orchestrator.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -25,7 +25,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     error::AppError,
-    language::{Language, LanguagePreference},
+    language::{Language, LanguagePreference, Translated},
 };
 pub use limits::{with_code, Limits};
 pub use loaders::CatalogLoader;
@@ -96,9 +96,50 @@ pub(crate) fn preference<'a>(ctx: &Context<'a>) -> &'a LanguagePreference {
         .unwrap_or(&DEFAULT_PREFERENCE)
 }
 
-/// A record whose required text exists in no language breaks an invariant the
-/// import enforces; say so rather than answer an empty string.
-pub(crate) fn missing_text(what: &str, id: i64) -> async_graphql::Error {
+/// A translation row: one record's texts in one language.
+pub(crate) trait Translation {
+    fn language(&self) -> &str;
+}
+
+macro_rules! translation_rows {
+    ($($model:path),+ $(,)?) => {$(
+        impl Translation for $model {
+            fn language(&self) -> &str {
+                &self.language
+            }
+        }
+    )+};
+}
+
+translation_rows!(
+    entity::action_plan_translation::Model,
+    entity::commitment_translation::Model,
+    entity::institution_translation::Model,
+    entity::milestone_translation::Model,
+);
+
+/// The request's best text of `field` among a record's translations, with
+/// the language it was found in.
+pub(crate) fn best_text<'r, T: Translation>(
+    ctx: &Context<'_>,
+    rows: &'r [T],
+    field: impl Fn(&'r T) -> Option<&'r str>,
+) -> Option<Translated<'r, str>> {
+    preference(ctx).pick(rows, Translation::language, field)
+}
+
+/// Like [`best_text`], for a text every record has (a title, a name). A
+/// record without it in any language breaks an invariant the import
+/// enforces; say so rather than answer an empty string.
+pub(crate) fn required_text<'r, T: Translation>(
+    ctx: &Context<'_>,
+    rows: &'r [T],
+    field: impl Fn(&'r T) -> Option<&'r str>,
+    record: (&str, i64),
+) -> async_graphql::Result<Translated<'r, str>> {
     use async_graphql::ErrorExtensions;
-    AppError::Internal(format!("{what} {id} has no text in any language")).extend()
+    best_text(ctx, rows, field).ok_or_else(|| {
+        let (what, id) = record;
+        AppError::Internal(format!("{what} {id} has no text in any language")).extend()
+    })
 }

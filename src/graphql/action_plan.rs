@@ -58,27 +58,17 @@ impl ActionPlan {
     /// Title in the request's language (with the documented fallback).
     async fn title(&self, ctx: &Context<'_>) -> Result<String> {
         let translations = self.translations_of(ctx).await?;
-        super::preference(ctx)
-            .pick(
-                &translations,
-                |t| t.language.as_str(),
-                |t| Some(t.title.as_str()),
-            )
-            .map(|chosen| chosen.value.to_owned())
-            .ok_or_else(|| super::missing_text("action plan", self.0.id))
+        let record = ("action plan", self.0.id);
+        let text = super::required_text(ctx, &translations, |t| Some(t.title.as_str()), record)?;
+        Ok(text.value.to_owned())
     }
 
     /// Language of `title` in this answer.
     async fn language(&self, ctx: &Context<'_>) -> Result<String> {
         let translations = self.translations_of(ctx).await?;
-        super::preference(ctx)
-            .pick(
-                &translations,
-                |t| t.language.as_str(),
-                |t| Some(t.title.as_str()),
-            )
-            .map(|chosen| chosen.language)
-            .ok_or_else(|| super::missing_text("action plan", self.0.id))
+        let record = ("action plan", self.0.id);
+        let text = super::required_text(ctx, &translations, |t| Some(t.title.as_str()), record)?;
+        Ok(text.language)
     }
 
     /// Every published translation of the title.

@@ -83,9 +83,7 @@ impl Commitment {
         field: fn(&commitment_translation::Model) -> Option<&str>,
     ) -> Result<Option<String>> {
         let translations = self.translations_of(ctx).await?;
-        Ok(super::preference(ctx)
-            .pick(&translations, |t| t.language.as_str(), field)
-            .map(|chosen| chosen.value.to_owned()))
+        Ok(super::best_text(ctx, &translations, field).map(|chosen| chosen.value.to_owned()))
     }
 }
 
@@ -107,23 +105,19 @@ impl Commitment {
 
     /// Short title, as listed in the action plan.
     async fn title(&self, ctx: &Context<'_>) -> Result<String> {
-        self.text(ctx, |t| Some(t.title.as_str()))
-            .await?
-            .ok_or_else(|| super::missing_text("commitment", self.0.id))
+        let translations = self.translations_of(ctx).await?;
+        let record = ("commitment", self.0.id);
+        let text = super::required_text(ctx, &translations, |t| Some(t.title.as_str()), record)?;
+        Ok(text.value.to_owned())
     }
 
     /// Language of `title` in this answer (it differs from the one asked for
     /// when the fallback was used).
     async fn language(&self, ctx: &Context<'_>) -> Result<String> {
         let translations = self.translations_of(ctx).await?;
-        super::preference(ctx)
-            .pick(
-                &translations,
-                |t| t.language.as_str(),
-                |t| Some(t.title.as_str()),
-            )
-            .map(|chosen| chosen.language)
-            .ok_or_else(|| super::missing_text("commitment", self.0.id))
+        let record = ("commitment", self.0.id);
+        let text = super::required_text(ctx, &translations, |t| Some(t.title.as_str()), record)?;
+        Ok(text.language)
     }
 
     /// Full title, as written in the commitment's description.

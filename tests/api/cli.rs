@@ -485,3 +485,40 @@ fn serve_empty_starts_without_commitments() {
     assert_eq!(answer["data"]["commitments"]["totalCount"], 0, "{answer}");
     drop(running);
 }
+
+#[test]
+fn an_unreachable_database_is_one_clear_line_without_its_password() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    // Nothing listens on port 1: the connection is refused at once.
+    let mut command = ogp_pulse(dir.path());
+    command.args([
+        "--database-url",
+        "postgres://pulse:s3cret@127.0.0.1:1/ogp",
+        "migrate",
+    ]);
+    let finished = run(command, dir.path());
+    finished.assert_clean_failure();
+    let lines: Vec<&str> = finished.stderr.trim().lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line: {}", finished.stderr);
+    assert!(
+        lines[0].contains("cannot open database postgres://pulse:***@127.0.0.1:1/ogp"),
+        "{}",
+        finished.stderr
+    );
+    assert!(!finished.stderr.contains("s3cret"), "{}", finished.stderr);
+
+    // A SQLite file that cannot be created is just as clear.
+    let mut command = ogp_pulse(dir.path());
+    command.args([
+        "--database-url",
+        "sqlite:///nonexistent-dir/x.db",
+        "migrate",
+    ]);
+    let finished = run(command, dir.path());
+    finished.assert_clean_failure();
+    assert!(
+        finished.stderr.contains("cannot open database"),
+        "{}",
+        finished.stderr
+    );
+}
