@@ -13,7 +13,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use crate::error::AppResult;
 
 /// Rows of `E` whose `column` is one of `ids`, grouped by that column's value
-/// (read from each row by `group_of`). Suits "by id" and "children of".
+/// (read from each row by `group_of`), with an empty group for an id that has
+/// no rows. Suits "by id" and "children of".
 pub async fn grouped<E, C>(
     db: &C,
     column: E::Column,
@@ -24,7 +25,8 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    let mut groups: HashMap<i64, Vec<E::Model>> = HashMap::new();
+    // Every id gets an entry, empty when it has no rows: "none" is an answer.
+    let mut groups: HashMap<i64, Vec<E::Model>> = ids.iter().map(|id| (*id, Vec::new())).collect();
     if ids.is_empty() {
         return Ok(groups);
     }
@@ -53,7 +55,8 @@ where
 }
 
 /// Follows a link table from `ids` to the rows of `T` it points at: two
-/// statements whatever the number of ids. Targets keep their id order.
+/// statements whatever the number of ids. Targets keep their id order; an id
+/// without links gets an empty list.
 async fn linked<L, T, C>(
     db: &C,
     link_owner: L::Column,
@@ -78,7 +81,7 @@ where
     target_ids.sort_unstable();
     target_ids.dedup();
     let targets = by_id::<T, C>(db, target_id, &target_ids, &id_of).await?;
-    let mut result: HashMap<i64, Vec<T::Model>> = HashMap::new();
+    let mut result: HashMap<i64, Vec<T::Model>> = ids.iter().map(|id| (*id, Vec::new())).collect();
     for (owner, target) in links {
         if let Some(row) = targets.get(&target) {
             result.entry(owner).or_default().push(row.clone());
@@ -182,7 +185,8 @@ pub async fn milestones_of<C: ConnectionTrait>(
     db: &C,
     commitment_ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<milestone::Model>>> {
-    let mut groups: HashMap<i64, Vec<milestone::Model>> = HashMap::new();
+    let mut groups: HashMap<i64, Vec<milestone::Model>> =
+        commitment_ids.iter().map(|id| (*id, Vec::new())).collect();
     if commitment_ids.is_empty() {
         return Ok(groups);
     }

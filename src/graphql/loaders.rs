@@ -26,31 +26,10 @@ impl CatalogLoader {
 
 /// Declares a key type and how a batch of such keys is answered. `$db` and
 /// `$ids` name the connection and the `&[i64]` of ids inside `$load`, which
-/// must evaluate to a future of `AppResult<HashMap<i64, $value>>`. Keys of a
-/// `list` answer an empty list when nothing was found, so that "none" is
-/// cached too instead of being asked again.
+/// must evaluate to a future of `AppResult<HashMap<i64, $value>>`. List
+/// look-ups answer every id (an empty list when nothing was found), so that
+/// "none" is cached too instead of being asked again.
 macro_rules! batch_key {
-    ($(#[$doc:meta])* $key:ident => list $value:ty, |$db:ident, $ids:ident| $load:expr) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub struct $key(pub i64);
-
-        impl Loader<$key> for CatalogLoader {
-            type Value = $value;
-            type Error = async_graphql::Error;
-
-            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, Self::Error> {
-                let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
-                let $db = &self.db;
-                let $ids = ids.as_slice();
-                let mut found = $load.await.map_err(|err| err.extend())?;
-                Ok(ids
-                    .iter()
-                    .map(|id| ($key(*id), found.remove(id).unwrap_or_default()))
-                    .collect())
-            }
-        }
-    };
     ($(#[$doc:meta])* $key:ident => $value:ty, |$db:ident, $ids:ident| $load:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -95,7 +74,7 @@ batch_key!(FocalPointById => focal_point::Model, |db, ids| {
 
 batch_key!(
     /// All translations of a commitment's texts.
-    CommitmentTranslations => list Vec<commitment_translation::Model>, |db, ids| {
+    CommitmentTranslations => Vec<commitment_translation::Model>, |db, ids| {
         lookups::grouped::<commitment_translation::Entity, _>(
             db,
             commitment_translation::Column::CommitmentId,
@@ -104,7 +83,7 @@ batch_key!(
         )
     }
 );
-batch_key!(ActionPlanTranslations => list Vec<action_plan_translation::Model>, |db, ids| {
+batch_key!(ActionPlanTranslations => Vec<action_plan_translation::Model>, |db, ids| {
     lookups::grouped::<action_plan_translation::Entity, _>(
         db,
         action_plan_translation::Column::ActionPlanId,
@@ -112,7 +91,7 @@ batch_key!(ActionPlanTranslations => list Vec<action_plan_translation::Model>, |
         |row| row.action_plan_id,
     )
 });
-batch_key!(InstitutionTranslations => list Vec<institution_translation::Model>, |db, ids| {
+batch_key!(InstitutionTranslations => Vec<institution_translation::Model>, |db, ids| {
     lookups::grouped::<institution_translation::Entity, _>(
         db,
         institution_translation::Column::InstitutionId,
@@ -120,7 +99,7 @@ batch_key!(InstitutionTranslations => list Vec<institution_translation::Model>, 
         |row| row.institution_id,
     )
 });
-batch_key!(MilestoneTranslations => list Vec<milestone_translation::Model>, |db, ids| {
+batch_key!(MilestoneTranslations => Vec<milestone_translation::Model>, |db, ids| {
     lookups::grouped::<milestone_translation::Entity, _>(
         db,
         milestone_translation::Column::MilestoneId,
@@ -129,24 +108,24 @@ batch_key!(MilestoneTranslations => list Vec<milestone_translation::Model>, |db,
     )
 });
 
-batch_key!(PolicyAreasOfCommitment => list Vec<policy_area::Model>, |db, ids| {
+batch_key!(PolicyAreasOfCommitment => Vec<policy_area::Model>, |db, ids| {
     lookups::policy_areas_of(db, ids)
 });
-batch_key!(SupportInstitutionsOfCommitment => list Vec<institution::Model>, |db, ids| {
+batch_key!(SupportInstitutionsOfCommitment => Vec<institution::Model>, |db, ids| {
     lookups::support_institutions_of(db, ids)
 });
-batch_key!(FocalPointsOfCommitment => list Vec<focal_point::Model>, |db, ids| {
+batch_key!(FocalPointsOfCommitment => Vec<focal_point::Model>, |db, ids| {
     lookups::focal_points_of(db, ids)
 });
-batch_key!(RelatedCommitmentsOf => list Vec<commitment::Model>, |db, ids| {
+batch_key!(RelatedCommitmentsOf => Vec<commitment::Model>, |db, ids| {
     lookups::related_commitments_of(db, ids)
 });
-batch_key!(MilestonesOfCommitment => list Vec<milestone::Model>, |db, ids| {
+batch_key!(MilestonesOfCommitment => Vec<milestone::Model>, |db, ids| {
     lookups::milestones_of(db, ids)
 });
-batch_key!(CommitmentsOfFocalPoint => list Vec<commitment::Model>, |db, ids| {
+batch_key!(CommitmentsOfFocalPoint => Vec<commitment::Model>, |db, ids| {
     lookups::commitments_of_focal_points(db, ids)
 });
-batch_key!(ActionPlansOfCountry => list Vec<action_plan::Model>, |db, ids| {
+batch_key!(ActionPlansOfCountry => Vec<action_plan::Model>, |db, ids| {
     lookups::action_plans_of_countries(db, ids)
 });
