@@ -2,7 +2,12 @@
 
 use std::sync::Arc;
 
-use poem::{get, Endpoint, EndpointExt, IntoEndpoint, Route};
+use poem::{
+    get,
+    http::{header, Method},
+    middleware::Cors,
+    Endpoint, EndpointExt, IntoEndpoint, Route,
+};
 
 use crate::{
     config::ApiArgs,
@@ -18,6 +23,8 @@ pub struct AppState {
     pub schema: AppSchema,
     pub limits: Limits,
     pub default_language: Language,
+    /// Browser origins allowed by CORS; empty means any.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl AppState {
@@ -29,12 +36,19 @@ impl AppState {
             schema,
             limits,
             default_language: api.default_language.clone(),
+            cors_allowed_origins: api.cors_allowed_origins.clone(),
         })
     }
 }
 
 /// The HTTP application: GraphiQL at `/`, the API at `/graphql`, `/health`.
 pub fn routes(state: Arc<AppState>) -> impl Endpoint {
+    // Frontends on other origins call the API from browsers.
+    let cors = Cors::new()
+        .allow_origins(state.cors_allowed_origins.iter().map(String::as_str))
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .expose_header(header::VARY)
+        .max_age(3600);
     Route::new()
         .at("/", get(http::graphiql))
         .at(
@@ -45,5 +59,6 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
         )
         .at("/health", get(http::health))
         .data(state)
+        .with(cors)
         .around(http::log_request)
 }

@@ -81,6 +81,17 @@ pub struct ApiArgs {
     #[arg(long, env = "OGP_PULSE_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes)]
     pub max_body_bytes: usize,
 
+    /// Browser origins allowed to call the API (CORS), e.g.
+    /// `https://ogp.example.org`; repeat the flag or separate with commas.
+    /// None given: any origin, which suits a public read API (no cookies
+    /// are ever used).
+    #[arg(
+        long = "cors-allowed-origin",
+        env = "OGP_PULSE_CORS_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_allowed_origins: Vec<String>,
+
     /// Longest a query may execute, in milliseconds.
     #[arg(long, env = "OGP_PULSE_EXECUTION_TIMEOUT_MS", default_value_t = 10_000)]
     pub execution_timeout_ms: u64,
@@ -94,6 +105,7 @@ impl Default for ApiArgs {
             max_depth: limits.max_depth,
             max_complexity: limits.max_complexity,
             max_body_bytes: limits.max_body_bytes,
+            cors_allowed_origins: Vec::new(),
             execution_timeout_ms: u64::try_from(limits.execution_timeout.as_millis())
                 .unwrap_or(u64::MAX),
         }

@@ -93,4 +93,54 @@ on_both_backends! {
         assert!(message.starts_with("internal error"), "{message}");
         assert!(!message.to_lowercase().contains("pool"), "{message}");
     }
+
+    async fn browsers_on_other_origins_may_call_the_api(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let preflight = app
+            .client
+            .options("/graphql")
+            .header("origin", "https://frontend.example")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+            .await;
+        preflight.assert_status_is_ok();
+        preflight.assert_header("access-control-allow-origin", "https://frontend.example");
+        let reply = app
+            .post_json("/graphql", &json!({ "query": "{ commitments { totalCount } }" }), &[("origin", "https://frontend.example")])
+            .await;
+        assert_eq!(reply.headers.get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some("https://frontend.example"));
+    }
+}
+
+#[tokio::test]
+async fn only_configured_origins_are_allowed_when_some_are() {
+    use ogp_pulse::config::ApiArgs;
+    let api = ApiArgs {
+        cors_allowed_origins: vec!["https://ogp.example".to_owned()],
+        ..ApiArgs::default()
+    };
+    let app = TestApp::with_api(crate::support::Backend::Sqlite, api).await;
+    let allowed = app
+        .post_json(
+            "/graphql",
+            &json!({ "query": "{ commitments { totalCount } }" }),
+            &[("origin", "https://ogp.example")],
+        )
+        .await;
+    assert_eq!(
+        allowed
+            .headers
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://ogp.example")
+    );
+    let refused = app
+        .post_json(
+            "/graphql",
+            &json!({ "query": "{ commitments { totalCount } }" }),
+            &[("origin", "https://elsewhere.example")],
+        )
+        .await;
+    assert!(refused.headers.get("access-control-allow-origin").is_none());
 }
