@@ -10,16 +10,19 @@ use poem::{
 };
 
 use crate::{
+    clock::{Clock, SystemClock},
     config::ApiArgs,
     db::Database,
     graphql::{self, AppSchema, Limits},
     http,
     language::Language,
+    staff::throttle::LoginThrottle,
 };
 
 /// What every request handler can reach.
 pub struct AppState {
     pub db: Database,
+    pub clock: Arc<dyn Clock>,
     pub schema: AppSchema,
     pub limits: Limits,
     pub default_language: Language,
@@ -29,10 +32,17 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Database, api: &ApiArgs) -> Arc<Self> {
+        Self::with_clock(db, api, Arc::new(SystemClock))
+    }
+
+    /// The state with a given clock (tests move time by hand).
+    pub fn with_clock(db: Database, api: &ApiArgs, clock: Arc<dyn Clock>) -> Arc<Self> {
         let limits = api.limits();
-        let schema = graphql::build_schema(db.conn.clone(), &limits);
+        let throttle = Arc::new(LoginThrottle::new(Arc::clone(&clock)));
+        let schema = graphql::build_schema(db.conn.clone(), &limits, Arc::clone(&clock), throttle);
         Arc::new(Self {
             db,
+            clock,
             schema,
             limits,
             default_language: api.default_language.clone(),

@@ -6,4 +6,5 @@ pub mod listings;
 pub mod lookups;
 pub mod pagination;
 pub mod partial_date;
+pub mod rules;
 pub mod vocabulary;

@@ -9,10 +9,12 @@ use poem::{
 
 use crate::{
     app::{routes, AppState},
-    config::{Cli, Command, ServeArgs},
+    config::{Cli, Command, ServeArgs, StaffCommand},
     db::{redact_url, ConnectError, Database},
+    error::AppError,
     graphql,
     import::{self, ImportError},
+    staff::{accounts, Role},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,17 @@ pub enum CommandError {
     },
     #[error("the server stopped: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("{}", staff_message(.0))]
+    Staff(AppError),
+}
+
+/// An error of a staff command as an operator should read it.
+fn staff_message(err: &AppError) -> String {
+    match err {
+        AppError::BadUserInput { field, message } => format!("--{field}: {message}"),
+        AppError::Database(cause) => format!("database error: {cause}"),
+        other => other.to_string(),
+    }
 }
 
 pub async fn run(cli: Cli) -> Result<(), CommandError> {
@@ -54,7 +67,81 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             Ok(())
         }
         Command::Serve(args) => serve(&cli.database_url, args).await,
+        Command::Staff(command) => staff(&cli.database_url, command).await,
     }
+}
+
+async fn staff(database_url: &str, command: StaffCommand) -> Result<(), CommandError> {
+    let db = open(database_url).await?;
+    let now = chrono::Utc::now();
+    match command {
+        StaffCommand::Add {
+            email,
+            name,
+            roles,
+            focal_point,
+            password_stdin,
+        } => {
+            let roles = roles
+                .iter()
+                .map(|role| {
+                    Role::parse(role).ok_or_else(|| {
+                        CommandError::Staff(AppError::bad_input(
+                            "role",
+                            format!("{role:?} is not a role (admin, moderator, focal-point)"),
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map_err(|err| {
+                    CommandError::Staff(AppError::Internal(format!("reading the password: {err}")))
+                })?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let new = accounts::NewStaff {
+                email,
+                name,
+                roles,
+                focal_point,
+                password,
+            };
+            let (account, token) = accounts::create(&db.conn, new, now)
+                .await
+                .map_err(CommandError::Staff)?;
+            println!("created staff account {} ({})", account.email, account.name);
+            println!("API token (shown once; send it as `Authorization: Bearer <token>`):");
+            println!("{token}");
+        }
+        StaffCommand::List => {
+            for summary in accounts::list(&db.conn, now)
+                .await
+                .map_err(CommandError::Staff)?
+            {
+                let roles: Vec<&str> = summary.roles.iter().map(|role| role.as_str()).collect();
+                println!(
+                    "{}\t{}\t{}\t{} live credential(s)",
+                    summary.account.email,
+                    summary.account.name,
+                    roles.join(","),
+                    summary.live_credentials
+                );
+            }
+        }
+        StaffCommand::Revoke { email } => {
+            let revoked = accounts::revoke_by_email(&db.conn, &email, now)
+                .await
+                .map_err(CommandError::Staff)?;
+            println!(
+                "revoked {revoked} credential(s) of {}",
+                email.trim().to_lowercase()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Connects and brings the schema up to date.

@@ -45,6 +45,41 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) on standard output.
     ExportSchema,
+    /// Manage staff accounts and their credentials.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff account; prints its first API token as the last line.
+    Add {
+        /// The account's email (its login).
+        #[arg(long)]
+        email: String,
+        /// The person's name.
+        #[arg(long)]
+        name: String,
+        /// admin, moderator or focal-point; repeat (or separate with commas)
+        /// for several.
+        #[arg(long = "role", required = true, value_delimiter = ',')]
+        roles: Vec<String>,
+        /// For focal-point: the focal point's key or id, or the code of a
+        /// commitment that has exactly one focal point.
+        #[arg(long)]
+        focal_point: Option<String>,
+        /// Read a password for the staff frontend's login from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List staff accounts with their roles (never tokens or hashes).
+    List,
+    /// Revoke every token and session of an account.
+    Revoke {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Args)]

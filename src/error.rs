@@ -14,6 +14,12 @@ pub enum ErrorCode {
     BadUserInput,
     /// The thing asked for does not exist (or the caller may not know it does).
     NotFound,
+    /// The operation needs staff credentials and the request has none.
+    Unauthenticated,
+    /// The credentials are valid but do not allow this operation.
+    Forbidden,
+    /// Too many attempts; `extensions.retryAfterSeconds` says when to retry.
+    RateLimited,
     /// The document could not be parsed.
     GraphqlParseFailed,
     /// The document does not fit the schema.
@@ -41,6 +47,9 @@ impl ErrorCode {
         match self {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::NotFound => "NOT_FOUND",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::RateLimited => "RATE_LIMITED",
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             Self::QueryTooDeep => "QUERY_TOO_DEEP",
@@ -65,6 +74,12 @@ pub enum AppError {
     },
     #[error("{0} not found")]
     NotFound(String),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("too many attempts: try again in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("database error")]
     Database(#[from] sea_orm::DbErr),
     #[error("internal error: {0}")]
@@ -74,6 +89,16 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// The request has no staff credentials.
+    pub fn unauthenticated() -> Self {
+        Self::Unauthenticated("sign in: this needs staff credentials".to_owned())
+    }
+
+    /// The signed-in staff member may not do this.
+    pub fn forbidden(what: &str) -> Self {
+        Self::Forbidden(format!("your role does not allow you to {what}"))
+    }
+
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::BadUserInput {
             field: field.into(),
@@ -85,6 +110,9 @@ impl AppError {
         match self {
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
             Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Database(_) | Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -103,7 +131,16 @@ impl ErrorExtensions for AppError {
                 graphql_error(ErrorCode::BadUserInput, format!("{field}: {message}"))
                     .extend_with(|_, ext| ext.set("field", field))
             }
-            Self::NotFound(_) => graphql_error(ErrorCode::NotFound, self.to_string()),
+            Self::NotFound(_) | Self::Unauthenticated(_) | Self::Forbidden(_) => {
+                graphql_error(self.code(), self.to_string())
+            }
+            Self::RateLimited {
+                retry_after_seconds,
+            } => {
+                let seconds = *retry_after_seconds;
+                graphql_error(ErrorCode::RateLimited, self.to_string())
+                    .extend_with(|_, ext| ext.set("retryAfterSeconds", seconds))
+            }
             Self::Database(_) | Self::Internal(_) => {
                 let incident = incident_id();
                 // The cause stays in our logs; the client gets only the incident id.

@@ -6,6 +6,7 @@ mod commitment;
 mod connection;
 mod country;
 mod focal_point;
+mod inputs;
 mod institution;
 mod limits;
 mod loaders;
@@ -14,18 +15,24 @@ mod node;
 mod policy_area;
 mod prefetch;
 mod scalars;
+mod staff;
 
-use std::{sync::LazyLock, time::Duration};
+use std::{
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 
 use async_graphql::{
     dataloader::{DataLoader, HashMapCache},
-    Context, EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder,
+    Context, EmptySubscription, MergedObject, Schema, SchemaBuilder,
 };
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    clock::Clock,
     error::AppError,
     language::{Language, LanguagePreference, Translated},
+    staff::{throttle::LoginThrottle, Actor},
 };
 pub use limits::{with_code, Limits};
 pub use loaders::CatalogLoader;
@@ -34,6 +41,7 @@ pub use loaders::CatalogLoader;
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,
+    staff::StaffQuery,
     commitment::CommitmentQuery,
     action_plan::ActionPlanQuery,
     country::CountryQuery,
@@ -42,17 +50,34 @@ pub struct Query(
     focal_point::FocalPointQuery,
 );
 
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// The root mutation: staff sessions and the catalogue's write side.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    staff::StaffMutation,
+    commitment::CommitmentMutation,
+    milestone::MilestoneMutation,
+    action_plan::ActionPlanMutation,
+    institution::InstitutionMutation,
+    policy_area::PolicyAreaMutation,
+    focal_point::FocalPointMutation,
+);
 
-fn builder(limits: &Limits) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+fn builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_complexity(limits.max_complexity)
         .extension(limits::LimitsExtension::new(limits.max_depth))
 }
 
-/// The executable schema, with the database every resolver reads.
-pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> AppSchema {
-    builder(limits).data(db).finish()
+/// The executable schema, with what every resolver may need.
+pub fn build_schema(
+    db: DatabaseConnection,
+    limits: &Limits,
+    clock: Arc<dyn Clock>,
+    throttle: Arc<LoginThrottle>,
+) -> AppSchema {
+    builder(limits).data(db).data(clock).data(throttle).finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.
@@ -65,6 +90,8 @@ pub fn request_data(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     language: LanguagePreference,
+    actor: Actor,
+    client_address: String,
 ) -> async_graphql::Request {
     // One loader per request: batching and caching never cross requests, so
     // no request ever sees another's (possibly stale) rows.
@@ -74,7 +101,12 @@ pub fn request_data(
         HashMapCache::default(),
     )
     .delay(Duration::from_millis(1));
-    request.data(loader).data(language)
+    request
+        .data(loader)
+        .data(language)
+        .data(actor)
+        .data(staff::ClientAddress(client_address))
+        .data(staff::LoginGate::default())
 }
 
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {

@@ -18,7 +18,16 @@ use poem::{
 };
 use serde_json::json;
 
-use crate::{app::AppState, error::ErrorCode, graphql, language::LanguagePreference};
+use crate::{
+    app::AppState,
+    error::ErrorCode,
+    graphql,
+    language::LanguagePreference,
+    staff::{
+        credentials::{self, Refusal},
+        Actor,
+    },
+};
 
 #[handler]
 pub fn graphiql() -> Html<String> {
@@ -36,7 +45,7 @@ pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -
     let graphql_request = match url_parameters(request).and_then(UrlParameters::into_graphql) {
         Ok(parsed) => parsed,
         Err(message) => {
-            return refusal(
+            return refusal_response(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
                 &format!("not a GraphQL request: {message} (expected ?query=… and optionally variables, operationName)"),
@@ -48,7 +57,7 @@ pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -
         graphql_request.operation_name.as_deref(),
     ) {
         // Over GET a mutation could be triggered by a link or a prefetch.
-        let mut response = refusal(
+        let mut response = refusal_response(
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::MethodNotAllowed,
             "mutations and subscriptions must be sent with POST",
@@ -73,7 +82,7 @@ pub async fn graphql_post(
         .unwrap_or_default()
         .to_ascii_lowercase();
     if !content_type.starts_with("application/json") {
-        return refusal(
+        return refusal_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::BadRequest,
             "send the request as Content-Type: application/json",
@@ -83,14 +92,14 @@ pub async fn graphql_post(
     let bytes = match body.into_bytes_limit(limit).await {
         Ok(bytes) => bytes,
         Err(ReadBodyError::PayloadTooLarge) => {
-            return refusal(
+            return refusal_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::PayloadTooLarge,
                 &format!("the request body is larger than {limit} bytes"),
             );
         }
         Err(_) => {
-            return refusal(
+            return refusal_response(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
                 "the request body could not be read",
@@ -100,7 +109,7 @@ pub async fn graphql_post(
     let value: serde_json::Value = match serde_json::from_slice(&bytes) {
         Ok(value) => value,
         Err(err) => {
-            return refusal(
+            return refusal_response(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
                 &format!("the body is not JSON: {err}"),
@@ -109,7 +118,7 @@ pub async fn graphql_post(
     };
     if value.is_array() {
         // Batches would multiply what one request may cost and attempt.
-        return refusal(
+        return refusal_response(
             StatusCode::BAD_REQUEST,
             ErrorCode::BatchNotSupported,
             "batched requests are not accepted: send one operation per request",
@@ -118,7 +127,7 @@ pub async fn graphql_post(
     let graphql_request: async_graphql::Request = match serde_json::from_value(value) {
         Ok(parsed) => parsed,
         Err(err) => {
-            return refusal(
+            return refusal_response(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
                 &format!("not a GraphQL request: {err} (expected {{\"query\": …, \"variables\": …, \"operationName\": …}})"),
@@ -130,7 +139,7 @@ pub async fn graphql_post(
 
 async fn execute(http: &Request, state: &AppState, request: async_graphql::Request) -> Response {
     if request.query.trim().is_empty() {
-        return refusal(
+        return refusal_response(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             "the request has no query",
@@ -144,7 +153,16 @@ async fn execute(http: &Request, state: &AppState, request: async_graphql::Reque
         http.header(header::ACCEPT_LANGUAGE),
         &state.default_language,
     );
-    let request = graphql::request_data(request, &state.db.conn, language);
+    let actor = match authenticate(http, state).await {
+        Ok(actor) => actor,
+        Err(refused) => return refused,
+    };
+    let client_address = http
+        .remote_addr()
+        .as_socket_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_default();
+    let request = graphql::request_data(request, &state.db.conn, language, actor, client_address);
     let response = match tokio::time::timeout(
         state.limits.execution_timeout,
         state.schema.execute(request),
@@ -166,6 +184,46 @@ async fn execute(http: &Request, state: &AppState, request: async_graphql::Reque
     json_response(StatusCode::OK, &response)
         .with_header(header::VARY, "Accept-Language")
         .into_response()
+}
+
+/// Who makes the request: anonymous without `Authorization`, a staff member
+/// with a valid bearer token. Any other credential is refused with 401 before
+/// GraphQL runs, so a typo in a token never silently reads as anonymous.
+async fn authenticate(http: &Request, state: &AppState) -> Result<Actor, Response> {
+    let Some(header) = http.header(header::AUTHORIZATION) else {
+        return Ok(Actor::Anonymous);
+    };
+    let token = header
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    let outcome = match token {
+        Some(token) => credentials::authenticate(&state.db.conn, token, state.clock.now()).await,
+        None => Ok(Err(Refusal::Malformed)),
+    };
+    match outcome {
+        Ok(Ok(principal)) => Ok(Actor::Staff(principal)),
+        Ok(Err(refusal)) => {
+            let mut response = refusal_response(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                refusal.message(),
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+            Err(response)
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "cannot check credentials");
+            Err(refusal_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Internal,
+                "credentials cannot be checked right now",
+            ))
+        }
+    }
 }
 
 /// The URL parameters of GraphQL over HTTP (`query`, `operationName`,
@@ -234,7 +292,7 @@ fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
 }
 
 /// A GraphQL-shaped error for requests refused before execution.
-fn refusal(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+fn refusal_response(status: StatusCode, code: ErrorCode, message: &str) -> Response {
     json_response(
         status,
         &json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] }),

@@ -3,12 +3,16 @@
 //! tests build the same application through [`app`].
 
 pub mod app;
+pub mod audit;
 pub mod catalog;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod editing;
 pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod language;
+pub mod staff;

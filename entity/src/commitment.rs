@@ -1,8 +1,9 @@
 use sea_orm::entity::prelude::*;
+use serde::Serialize;
 
 /// A commitment of an action plan. Its texts live in `commitment_translation`;
 /// every `irm_*` column is null while the commitment is pending IRM review.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "commitment")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -7,6 +7,7 @@
 
 pub mod action_plan;
 pub mod action_plan_translation;
+pub mod audit_entry;
 pub mod commitment;
 pub mod commitment_focal_point;
 pub mod commitment_policy_area;
@@ -20,3 +21,6 @@ pub mod institution_translation;
 pub mod milestone;
 pub mod milestone_translation;
 pub mod policy_area;
+pub mod staff_account;
+pub mod staff_credential;
+pub mod staff_role;

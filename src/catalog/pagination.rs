@@ -1,4 +1,4 @@
-//! Keyset (cursor) pagination over any list ordered by a unique text column.
+//! Keyset (cursor) pagination over any list ordered by a unique column.
 //!
 //! Offsets get slower and shift under concurrent writes as a list grows;
 //! a keyset page is one indexed range scan, and a cursor stays valid however
@@ -148,25 +148,26 @@ impl PageRequest {
 }
 
 /// A list that can be read page by page: a filtered query ordered by a unique
-/// text column.
+/// column whose values are of type `K` (text by default, or a number).
 #[derive(Clone, Debug)]
-pub struct Listing<E: EntityTrait> {
+pub struct Listing<E: EntityTrait, K = String> {
     query: Select<E>,
     key: E::Column,
-    key_of: fn(&E::Model) -> String,
+    key_of: fn(&E::Model) -> K,
     ordering: Ordering,
 }
 
-impl<E> Listing<E>
+impl<E, K> Listing<E, K>
 where
     E: EntityTrait,
     E::Model: Sync,
+    K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value>,
 {
     /// `key` must be unique; `key_of` reads its value from a row.
     pub fn new(
         query: Select<E>,
         key: E::Column,
-        key_of: fn(&E::Model) -> String,
+        key_of: fn(&E::Model) -> K,
         ordering: Ordering,
     ) -> Self {
         Self {
@@ -190,34 +191,44 @@ where
     ) -> AppResult<Page<E::Model>> {
         let (query, key, ordering) = (&self.query, self.key, self.ordering);
         let page = request.validate(&ordering)?;
+        let after = page
+            .after
+            .as_deref()
+            .map(|key| parse_key::<K>("after", key))
+            .transpose()?;
+        let before = page
+            .before
+            .as_deref()
+            .map(|key| parse_key::<K>("before", key))
+            .transpose()?;
         let ascending = ordering.direction == Direction::Ascending;
         // "Later" and "earlier" in the list's own order.
-        let later = |value: &str| {
+        let later = |value: &K| {
             if ascending {
-                key.gt(value)
+                key.gt(value.clone())
             } else {
-                key.lt(value)
+                key.lt(value.clone())
             }
         };
-        let earlier = |value: &str| {
+        let earlier = |value: &K| {
             if ascending {
-                key.lt(value)
+                key.lt(value.clone())
             } else {
-                key.gt(value)
+                key.gt(value.clone())
             }
         };
-        let at_or_earlier = |value: &str| {
+        let at_or_earlier = |value: &K| {
             if ascending {
-                key.lte(value)
+                key.lte(value.clone())
             } else {
-                key.gte(value)
+                key.gte(value.clone())
             }
         };
-        let at_or_later = |value: &str| {
+        let at_or_later = |value: &K| {
             if ascending {
-                key.gte(value)
+                key.gte(value.clone())
             } else {
-                key.lte(value)
+                key.lte(value.clone())
             }
         };
         let (list_order, reverse_order) = if ascending {
@@ -227,10 +238,10 @@ where
         };
 
         let mut window = query.clone();
-        if let Some(after) = &page.after {
+        if let Some(after) = &after {
             window = window.filter(later(after));
         }
-        if let Some(before) = &page.before {
+        if let Some(before) = &before {
             window = window.filter(earlier(before));
         }
         // One row more than the page tells whether another page follows.
@@ -244,7 +255,7 @@ where
                     .await?;
                 let has_next = rows.len() as u64 > page.size;
                 rows.truncate(page.size as usize);
-                let has_previous = match &page.after {
+                let has_previous = match &after {
                     Some(after) => exists(db, query.clone().filter(at_or_earlier(after))).await?,
                     None => false,
                 };
@@ -259,7 +270,7 @@ where
                 let has_previous = rows.len() as u64 > page.size;
                 rows.truncate(page.size as usize);
                 rows.reverse();
-                let has_next = match &page.before {
+                let has_next = match &before {
                     Some(before) => exists(db, query.clone().filter(at_or_later(before))).await?,
                     None => false,
                 };
@@ -268,7 +279,12 @@ where
         };
         let items = rows
             .drain(..)
-            .map(|row| (encode_cursor(&ordering, &(self.key_of)(&row)), row))
+            .map(|row| {
+                (
+                    encode_cursor(&ordering, &(self.key_of)(&row).to_string()),
+                    row,
+                )
+            })
             .collect();
         Ok(Page {
             items,
@@ -276,6 +292,11 @@ where
             has_next_page,
         })
     }
+}
+
+fn parse_key<K: std::str::FromStr>(field: &str, key: &str) -> AppResult<K> {
+    key.parse()
+        .map_err(|_| AppError::bad_input(field, "not a cursor of this list"))
 }
 
 async fn exists<E: EntityTrait, C: ConnectionTrait>(db: &C, query: Select<E>) -> AppResult<bool> {

@@ -1,7 +1,9 @@
 //! National action plans.
 
 use super::prefetch;
-use async_graphql::{Context, Enum, ErrorExtensions, Object, Result, SimpleObject, ID};
+use async_graphql::{
+    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID,
+};
 use entity::{action_plan, action_plan_translation};
 
 use super::{
@@ -12,8 +14,13 @@ use super::{
     node::{global_id, NodeType},
     scalars::PartialDate,
 };
+use super::{
+    inputs::{self, TextInput},
+    staff::{actor, id_of, now},
+};
 use crate::{
     catalog::{listings, lookups, pagination::PageRequest, vocabulary},
+    editing::records,
     error::AppError,
 };
 
@@ -28,6 +35,16 @@ pub enum ActionPlanStatus {
     InImplementation,
     /// Its implementation period has ended.
     Completed,
+}
+
+impl From<ActionPlanStatus> for vocabulary::ActionPlanStatus {
+    fn from(value: ActionPlanStatus) -> Self {
+        match value {
+            ActionPlanStatus::InDevelopment => Self::InDevelopment,
+            ActionPlanStatus::InImplementation => Self::InImplementation,
+            ActionPlanStatus::Completed => Self::Completed,
+        }
+    }
 }
 
 impl ActionPlan {
@@ -204,5 +221,86 @@ impl ActionPlanQuery {
             ActionPlan,
         )
         .await
+    }
+}
+
+/// A new action plan.
+#[derive(InputObject)]
+pub struct CreateActionPlanInput {
+    /// Stable identifier, e.g. `morocco-2021-2023`.
+    pub key: String,
+    /// ISO 3166-1 alpha-2 code of a country in the catalogue.
+    pub country_iso_code: String,
+    /// Year of the OGP cycle.
+    pub cycle_year: i32,
+    /// Title, in one or more languages.
+    pub title: Vec<TextInput>,
+    /// Start of the plan.
+    pub start_date: Option<PartialDate>,
+    /// End of the plan.
+    pub end_date: Option<PartialDate>,
+    /// Where the plan stands.
+    pub status: Option<ActionPlanStatus>,
+}
+
+/// Changes to an action plan; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateActionPlanInput {
+    /// The action plan (an `ActionPlan.id`).
+    pub id: ID,
+    /// Titles to set, by language; other languages are kept.
+    #[graphql(default)]
+    pub title: Vec<TextInput>,
+    /// Start of the plan (`null` clears it).
+    pub start_date: MaybeUndefined<PartialDate>,
+    /// End of the plan (`null` clears it).
+    pub end_date: MaybeUndefined<PartialDate>,
+    /// Where the plan stands (`null` clears it).
+    pub status: MaybeUndefined<ActionPlanStatus>,
+}
+
+#[derive(Default)]
+pub struct ActionPlanMutation;
+
+#[Object]
+impl ActionPlanMutation {
+    /// Creates an action plan (admins).
+    async fn create_action_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateActionPlanInput,
+    ) -> Result<ActionPlan> {
+        let new = records::NewActionPlan {
+            key: input.key,
+            country_iso_code: input.country_iso_code,
+            cycle_year: input.cycle_year,
+            title: inputs::texts("title", input.title)?,
+            start_date: input.start_date.map(|d| d.0),
+            end_date: input.end_date.map(|d| d.0),
+            status: input.status.map(Into::into),
+        };
+        let row = records::create_action_plan(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(ActionPlan(row))
+    }
+
+    /// Changes an action plan (admins).
+    async fn update_action_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateActionPlanInput,
+    ) -> Result<ActionPlan> {
+        let id = id_of("id", &input.id, NodeType::ActionPlan)?;
+        let changes = records::ActionPlanChanges {
+            title: inputs::texts("title", input.title)?,
+            start_date: inputs::change(input.start_date, |d| d.0),
+            end_date: inputs::change(input.end_date, |d| d.0),
+            status: inputs::change(input.status, Into::into),
+        };
+        let row = records::update_action_plan(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(ActionPlan(row))
     }
 }

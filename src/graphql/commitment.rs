@@ -1,7 +1,7 @@
 //! Commitments: the heart of an action plan.
 
 use async_graphql::{
-    Context, Enum, ErrorExtensions, InputObject, Object, Result, SimpleObject, ID,
+    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID,
 };
 use entity::{commitment, commitment_translation};
 
@@ -21,12 +21,17 @@ use super::{
     prefetch,
     scalars::PartialDate,
 };
+use super::{
+    inputs::{self, TextInput},
+    staff::{actor, id_of, now},
+};
 use crate::{
     catalog::{
         commitments::{self, CommitmentFilter as DomainFilter, CommitmentOrder as DomainOrder},
         pagination::PageRequest,
         vocabulary::{self, IrmCompletion as DomainCompletion},
     },
+    editing::{commitments as editing, Change},
     error::{AppError, AppResult},
 };
 
@@ -624,4 +629,223 @@ impl CommitmentQuery {
         };
         commitment_connection(ctx, request, filter, order_by, |_| Ok(())).await
     }
+}
+
+/// A new commitment of an action plan.
+#[derive(InputObject)]
+pub struct CreateCommitmentInput {
+    /// The action plan (an `ActionPlan.id`).
+    pub action_plan_id: ID,
+    /// OGP code, unique, e.g. `MO0025`.
+    pub code: String,
+    /// Where it stands; active unless said otherwise.
+    #[graphql(default_with = "CommitmentStatus::Active")]
+    pub status: CommitmentStatus,
+    /// Short title, in one or more languages.
+    pub title: Vec<TextInput>,
+    /// Full title.
+    #[graphql(default)]
+    pub full_title: Vec<TextInput>,
+    /// "What is the public problem that the commitment will address?"
+    #[graphql(default)]
+    pub public_problem: Vec<TextInput>,
+    /// "What is the commitment?"
+    #[graphql(default)]
+    pub description: Vec<TextInput>,
+    /// "How will the commitment contribute to solve the public problem?"
+    #[graphql(default)]
+    pub how_it_contributes: Vec<TextInput>,
+    /// "Why is this commitment relevant to OGP values?"
+    #[graphql(default)]
+    pub ogp_relevance: Vec<TextInput>,
+    /// "Additional information".
+    #[graphql(default)]
+    pub additional_information: Vec<TextInput>,
+    /// Start of the implementation period.
+    pub start_date: Option<PartialDate>,
+    /// End of the implementation period.
+    pub end_date: Option<PartialDate>,
+    /// The lead institution (an `Institution.id`).
+    pub lead_institution_id: Option<ID>,
+    /// Supporting institutions.
+    #[graphql(default)]
+    pub support_institution_ids: Vec<ID>,
+    /// Policy areas.
+    #[graphql(default)]
+    pub policy_area_ids: Vec<ID>,
+}
+
+/// Changes to a commitment: fields left out stay as they are; texts are set
+/// for the languages given.
+#[derive(InputObject)]
+pub struct UpdateCommitmentInput {
+    /// The commitment (a `Commitment.id`).
+    pub id: ID,
+    /// Where it stands.
+    pub status: Option<CommitmentStatus>,
+    /// Short title.
+    #[graphql(default)]
+    pub title: Vec<TextInput>,
+    /// Full title.
+    #[graphql(default)]
+    pub full_title: Vec<TextInput>,
+    /// "What is the public problem that the commitment will address?"
+    #[graphql(default)]
+    pub public_problem: Vec<TextInput>,
+    /// "What is the commitment?"
+    #[graphql(default)]
+    pub description: Vec<TextInput>,
+    /// "How will the commitment contribute to solve the public problem?"
+    #[graphql(default)]
+    pub how_it_contributes: Vec<TextInput>,
+    /// "Why is this commitment relevant to OGP values?"
+    #[graphql(default)]
+    pub ogp_relevance: Vec<TextInput>,
+    /// "Additional information".
+    #[graphql(default)]
+    pub additional_information: Vec<TextInput>,
+    /// Start of the implementation period (`null` clears it).
+    pub start_date: MaybeUndefined<PartialDate>,
+    /// End of the implementation period (`null` clears it).
+    pub end_date: MaybeUndefined<PartialDate>,
+    /// The lead institution (admins only; `null` clears it).
+    pub lead_institution_id: MaybeUndefined<ID>,
+}
+
+fn id_list(field: &str, ids: &[ID], expected: NodeType) -> Result<Vec<i64>> {
+    ids.iter().map(|id| id_of(field, id, expected)).collect()
+}
+
+#[derive(Default)]
+pub struct CommitmentMutation;
+
+#[Object]
+impl CommitmentMutation {
+    /// Creates a commitment (admins).
+    async fn create_commitment(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCommitmentInput,
+    ) -> Result<Commitment> {
+        let new = editing::NewCommitment {
+            action_plan_id: id_of("actionPlanId", &input.action_plan_id, NodeType::ActionPlan)?,
+            code: input.code.trim().to_owned(),
+            status: input.status.into(),
+            texts: editing::CommitmentTexts {
+                title: inputs::texts("title", input.title)?,
+                full_title: inputs::texts("fullTitle", input.full_title)?,
+                public_problem: inputs::texts("publicProblem", input.public_problem)?,
+                description: inputs::texts("description", input.description)?,
+                how_it_contributes: inputs::texts("howItContributes", input.how_it_contributes)?,
+                ogp_relevance: inputs::texts("ogpRelevance", input.ogp_relevance)?,
+                additional_information: inputs::texts(
+                    "additionalInformation",
+                    input.additional_information,
+                )?,
+            },
+            start_date: input.start_date.map(|d| d.0),
+            end_date: input.end_date.map(|d| d.0),
+            lead_institution_id: input
+                .lead_institution_id
+                .as_ref()
+                .map(|id| id_of("leadInstitutionId", id, NodeType::Institution))
+                .transpose()?,
+            support_institution_ids: id_list(
+                "supportInstitutionIds",
+                &input.support_institution_ids,
+                NodeType::Institution,
+            )?,
+            policy_area_ids: id_list(
+                "policyAreaIds",
+                &input.policy_area_ids,
+                NodeType::PolicyArea,
+            )?,
+        };
+        let row = editing::create(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(Commitment(row))
+    }
+
+    /// Changes a commitment's status, dates or texts (admins, and the
+    /// commitment's focal points), or its lead institution (admins).
+    async fn update_commitment(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateCommitmentInput,
+    ) -> Result<Commitment> {
+        let id = id_of("id", &input.id, NodeType::Commitment)?;
+        let lead_institution_id = match input.lead_institution_id {
+            MaybeUndefined::Undefined => Change::Keep,
+            MaybeUndefined::Null => Change::Set(None),
+            MaybeUndefined::Value(id) => Change::Set(Some(id_of(
+                "leadInstitutionId",
+                &id,
+                NodeType::Institution,
+            )?)),
+        };
+        let changes = editing::CommitmentChanges {
+            status: inputs::keep_or(input.status, Into::into),
+            texts: editing::CommitmentTexts {
+                title: inputs::texts("title", input.title)?,
+                full_title: inputs::texts("fullTitle", input.full_title)?,
+                public_problem: inputs::texts("publicProblem", input.public_problem)?,
+                description: inputs::texts("description", input.description)?,
+                how_it_contributes: inputs::texts("howItContributes", input.how_it_contributes)?,
+                ogp_relevance: inputs::texts("ogpRelevance", input.ogp_relevance)?,
+                additional_information: inputs::texts(
+                    "additionalInformation",
+                    input.additional_information,
+                )?,
+            },
+            start_date: inputs::change(input.start_date, |d| d.0),
+            end_date: inputs::change(input.end_date, |d| d.0),
+            lead_institution_id,
+        };
+        let row = editing::update(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(Commitment(row))
+    }
+
+    /// Makes a focal point responsible for a commitment (admins).
+    async fn link_focal_point(
+        &self,
+        ctx: &Context<'_>,
+        commitment_id: ID,
+        focal_point_id: ID,
+    ) -> Result<Commitment> {
+        set_focal_point(ctx, &commitment_id, &focal_point_id, true).await
+    }
+
+    /// Removes a focal point from a commitment (admins).
+    async fn unlink_focal_point(
+        &self,
+        ctx: &Context<'_>,
+        commitment_id: ID,
+        focal_point_id: ID,
+    ) -> Result<Commitment> {
+        set_focal_point(ctx, &commitment_id, &focal_point_id, false).await
+    }
+}
+
+async fn set_focal_point(
+    ctx: &Context<'_>,
+    commitment_id: &ID,
+    focal_point_id: &ID,
+    link: bool,
+) -> Result<Commitment> {
+    let commitment_id = id_of("commitmentId", commitment_id, NodeType::Commitment)?;
+    let focal_point_id = id_of("focalPointId", focal_point_id, NodeType::FocalPoint)?;
+    let row = editing::set_focal_point(
+        super::db(ctx)?,
+        actor(ctx),
+        now(ctx)?,
+        commitment_id,
+        focal_point_id,
+        link,
+    )
+    .await
+    .map_err(|err| err.extend())?;
+    Ok(Commitment(row))
 }

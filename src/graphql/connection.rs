@@ -60,9 +60,9 @@ pub fn no_prefetch<'a, M>(
 
 /// Reads the page `request` asks for from `listing`, prefetches what the
 /// query selects below its items, and wraps each row.
-pub async fn connection<E, N>(
+pub async fn connection<E, N, K>(
     ctx: &Context<'_>,
-    listing: Listing<E>,
+    listing: Listing<E, K>,
     request: PageRequest,
     prefetch: Prefetch<E::Model>,
     wrap: fn(E::Model) -> N,
@@ -71,6 +71,7 @@ where
     E: EntityTrait,
     E::Model: Sync + Clone,
     N: async_graphql::OutputType,
+    K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> + Send + Sync + 'static,
 {
     let db = super::db(ctx)?.clone();
     let page = listing

@@ -10,7 +10,15 @@ use super::{
     loaders::CommitmentsOfFocalPoint,
     node::{global_id, NodeType},
 };
-use crate::catalog::{listings, pagination::PageRequest};
+use super::{
+    inputs,
+    staff::{actor, id_of, now},
+};
+use crate::{
+    catalog::{listings, pagination::PageRequest},
+    editing::{records, Change},
+};
+use async_graphql::{ErrorExtensions, InputObject, MaybeUndefined};
 
 pub struct FocalPoint(pub focal_point::Model);
 
@@ -90,5 +98,102 @@ impl FocalPointQuery {
             FocalPoint,
         )
         .await
+    }
+}
+
+/// A new focal point.
+#[derive(InputObject)]
+pub struct CreateFocalPointInput {
+    /// Stable identifier: lowercase letters, digits and `-`.
+    pub key: String,
+    /// Name as published.
+    pub name: String,
+    /// Job title.
+    pub title: Option<String>,
+    /// Department.
+    pub department: Option<String>,
+    /// Published contact email.
+    pub email: Option<String>,
+    /// Published contact telephone.
+    pub phone: Option<String>,
+}
+
+/// Changes to a focal point; fields left out stay as they are, `null` clears.
+#[derive(InputObject)]
+pub struct UpdateFocalPointInput {
+    /// The focal point (a `FocalPoint.id`).
+    pub id: ID,
+    /// Name as published.
+    pub name: Option<String>,
+    /// Job title.
+    pub title: MaybeUndefined<String>,
+    /// Department.
+    pub department: MaybeUndefined<String>,
+    /// Published contact email.
+    pub email: MaybeUndefined<String>,
+    /// Published contact telephone.
+    pub phone: MaybeUndefined<String>,
+}
+
+fn set(value: Option<String>) -> Change<Option<String>> {
+    Change::Set(value)
+}
+
+#[derive(Default)]
+pub struct FocalPointMutation;
+
+#[Object]
+impl FocalPointMutation {
+    /// Creates a focal point (admins).
+    async fn create_focal_point(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateFocalPointInput,
+    ) -> Result<FocalPoint> {
+        let fields = records::FocalPointFields {
+            name: Some(input.name),
+            title: set(input.title),
+            department: set(input.department),
+            email: set(input.email),
+            phone: set(input.phone),
+        };
+        let row = records::save_focal_point(
+            super::db(ctx)?,
+            actor(ctx),
+            now(ctx)?,
+            None,
+            Some(&input.key),
+            fields,
+        )
+        .await
+        .map_err(|err| err.extend())?;
+        Ok(FocalPoint(row))
+    }
+
+    /// Changes a focal point (admins).
+    async fn update_focal_point(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateFocalPointInput,
+    ) -> Result<FocalPoint> {
+        let id = id_of("id", &input.id, NodeType::FocalPoint)?;
+        let fields = records::FocalPointFields {
+            name: input.name,
+            title: inputs::change(input.title, |v| v),
+            department: inputs::change(input.department, |v| v),
+            email: inputs::change(input.email, |v| v),
+            phone: inputs::change(input.phone, |v| v),
+        };
+        let row = records::save_focal_point(
+            super::db(ctx)?,
+            actor(ctx),
+            now(ctx)?,
+            Some(id),
+            None,
+            fields,
+        )
+        .await
+        .map_err(|err| err.extend())?;
+        Ok(FocalPoint(row))
     }
 }

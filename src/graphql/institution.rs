@@ -1,7 +1,9 @@
 //! Institutions: lead and supporting actors of commitments.
 
 use super::prefetch;
-use async_graphql::{Context, Enum, ErrorExtensions, Object, Result, SimpleObject, ID};
+use async_graphql::{
+    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID,
+};
 use entity::{institution, institution_translation};
 
 use super::{
@@ -10,8 +12,13 @@ use super::{
     loaders::InstitutionTranslations,
     node::{global_id, NodeType},
 };
+use super::{
+    inputs::{self, TextInput},
+    staff::{actor, id_of, now},
+};
 use crate::{
     catalog::{listings, pagination::PageRequest, vocabulary},
+    editing::records,
     error::AppError,
 };
 
@@ -186,5 +193,74 @@ impl InstitutionQuery {
         };
         let listing = listings::institutions(kind.map(Into::into));
         connection(ctx, listing, request, prefetch::institutions, Institution).await
+    }
+}
+
+/// A new institution.
+#[derive(InputObject)]
+pub struct CreateInstitutionInput {
+    /// Stable identifier: lowercase letters, digits and `-`.
+    pub key: String,
+    /// Abbreviation as published, e.g. "MRAFP".
+    pub abbreviation: Option<String>,
+    /// What kind of actor it is.
+    pub kind: InstitutionKind,
+    /// Its name, in one or more languages.
+    pub name: Vec<TextInput>,
+}
+
+/// Changes to an institution; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateInstitutionInput {
+    /// The institution (an `Institution.id`).
+    pub id: ID,
+    /// Abbreviation (`null` clears it).
+    pub abbreviation: MaybeUndefined<String>,
+    /// What kind of actor it is.
+    pub kind: Option<InstitutionKind>,
+    /// Names to set, by language; other languages are kept.
+    #[graphql(default)]
+    pub name: Vec<TextInput>,
+}
+
+#[derive(Default)]
+pub struct InstitutionMutation;
+
+#[Object]
+impl InstitutionMutation {
+    /// Creates an institution (admins).
+    async fn create_institution(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateInstitutionInput,
+    ) -> Result<Institution> {
+        let new = records::NewInstitution {
+            key: input.key,
+            abbreviation: input.abbreviation,
+            kind: input.kind.into(),
+            name: inputs::texts("name", input.name)?,
+        };
+        let row = records::create_institution(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(Institution(row))
+    }
+
+    /// Changes an institution (admins).
+    async fn update_institution(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateInstitutionInput,
+    ) -> Result<Institution> {
+        let id = id_of("id", &input.id, NodeType::Institution)?;
+        let changes = records::InstitutionChanges {
+            abbreviation: inputs::change(input.abbreviation, |a| a),
+            kind: inputs::keep_or(input.kind, Into::into),
+            name: inputs::texts("name", input.name)?,
+        };
+        let row = records::update_institution(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(Institution(row))
     }
 }

@@ -1,6 +1,8 @@
 //! Milestones: a commitment's activities with verifiable deliverables.
 
-use async_graphql::{Context, Enum, ErrorExtensions, Object, Result, SimpleObject, ID};
+use async_graphql::{
+    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID,
+};
 use entity::{milestone, milestone_translation};
 
 use super::{
@@ -10,7 +12,11 @@ use super::{
     node::{global_id, NodeType},
     scalars::PartialDate,
 };
-use crate::{catalog::vocabulary, error::AppError};
+use super::{
+    inputs::{self, TextInput},
+    staff::{actor, id_of, now},
+};
+use crate::{catalog::vocabulary, editing::milestones, error::AppError};
 
 pub struct Milestone(pub milestone::Model);
 
@@ -23,6 +29,16 @@ pub enum MilestoneStatus {
     InProgress,
     /// The deliverable is done.
     Completed,
+}
+
+impl From<MilestoneStatus> for vocabulary::MilestoneStatus {
+    fn from(value: MilestoneStatus) -> Self {
+        match value {
+            MilestoneStatus::NotStarted => Self::NotStarted,
+            MilestoneStatus::InProgress => Self::InProgress,
+            MilestoneStatus::Completed => Self::Completed,
+        }
+    }
 }
 
 impl Milestone {
@@ -124,4 +140,82 @@ pub struct MilestoneTranslation {
     language: String,
     /// The title in that language.
     title: String,
+}
+
+/// A new milestone, appended after the commitment's last one.
+#[derive(InputObject)]
+pub struct CreateMilestoneInput {
+    /// The commitment (a `Commitment.id`).
+    pub commitment_id: ID,
+    /// The activity with a verifiable deliverable, in one or more languages.
+    pub title: Vec<TextInput>,
+    /// Planned start.
+    pub start_date: Option<PartialDate>,
+    /// Planned end; not before the start.
+    pub end_date: Option<PartialDate>,
+    /// Progress, when reported.
+    pub status: Option<MilestoneStatus>,
+}
+
+/// Changes to a milestone: fields left out stay as they are; `null` clears
+/// a date or the status.
+#[derive(InputObject)]
+pub struct UpdateMilestoneInput {
+    /// The milestone (a `Milestone.id`).
+    pub id: ID,
+    /// Titles to set, by language; other languages are kept.
+    #[graphql(default)]
+    pub title: Vec<TextInput>,
+    /// Planned start.
+    pub start_date: MaybeUndefined<PartialDate>,
+    /// Planned end.
+    pub end_date: MaybeUndefined<PartialDate>,
+    /// Progress.
+    pub status: MaybeUndefined<MilestoneStatus>,
+}
+
+#[derive(Default)]
+pub struct MilestoneMutation;
+
+#[Object]
+impl MilestoneMutation {
+    /// Adds a milestone to a commitment (admins, and the commitment's focal
+    /// points).
+    async fn create_milestone(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateMilestoneInput,
+    ) -> Result<Milestone> {
+        let new = milestones::NewMilestone {
+            commitment_id: id_of("commitmentId", &input.commitment_id, NodeType::Commitment)?,
+            title: inputs::texts("title", input.title)?,
+            start_date: input.start_date.map(|d| d.0),
+            end_date: input.end_date.map(|d| d.0),
+            status: input.status.map(Into::into),
+        };
+        let row = milestones::create(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(Milestone(row))
+    }
+
+    /// Changes a milestone's title, dates or status (admins, and the focal
+    /// points of its commitment).
+    async fn update_milestone(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateMilestoneInput,
+    ) -> Result<Milestone> {
+        let id = id_of("id", &input.id, NodeType::Milestone)?;
+        let changes = milestones::MilestoneChanges {
+            title: inputs::texts("title", input.title)?,
+            start_date: inputs::change(input.start_date, |d| d.0),
+            end_date: inputs::change(input.end_date, |d| d.0),
+            status: inputs::change(input.status, Into::into),
+        };
+        let row = milestones::update(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(Milestone(row))
+    }
 }

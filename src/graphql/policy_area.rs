@@ -3,6 +3,7 @@
 use async_graphql::{Context, Object, Result, ID};
 use entity::policy_area;
 
+use super::staff::{actor, id_of, now};
 use super::{
     commitment::{commitment_connection, Commitment, CommitmentFilter, CommitmentOrder},
     connection::{connection, no_prefetch, page_cost, ListConnection},
@@ -10,8 +11,10 @@ use super::{
 };
 use crate::{
     catalog::{listings, pagination::PageRequest},
+    editing::records,
     error::AppError,
 };
+use async_graphql::ErrorExtensions;
 
 pub struct PolicyArea(pub policy_area::Model);
 
@@ -95,5 +98,34 @@ impl PolicyAreaQuery {
             PolicyArea,
         )
         .await
+    }
+}
+
+#[derive(Default)]
+pub struct PolicyAreaMutation;
+
+#[Object]
+impl PolicyAreaMutation {
+    /// Creates a policy area (admins).
+    async fn create_policy_area(&self, ctx: &Context<'_>, name: String) -> Result<PolicyArea> {
+        let row = records::save_policy_area(super::db(ctx)?, actor(ctx), now(ctx)?, None, &name)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(PolicyArea(row))
+    }
+
+    /// Renames a policy area (admins).
+    async fn rename_policy_area(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: String,
+    ) -> Result<PolicyArea> {
+        let id = id_of("id", &id, NodeType::PolicyArea)?;
+        let row =
+            records::save_policy_area(super::db(ctx)?, actor(ctx), now(ctx)?, Some(id), &name)
+                .await
+                .map_err(|err| err.extend())?;
+        Ok(PolicyArea(row))
     }
 }

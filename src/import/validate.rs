@@ -13,6 +13,7 @@ use super::{
 use crate::{
     catalog::{
         partial_date::PartialDate,
+        rules,
         vocabulary::{
             ActionPlanStatus, CommitmentStatus, InstitutionKind, IrmCompletion, IrmEarlyResults,
             IrmPotentialImpact, MilestoneStatus, OgpValue,
@@ -41,16 +42,8 @@ impl Checker {
     }
 
     fn key(&mut self, path: &str, key: &str) {
-        let valid = !key.is_empty()
-            && key.len() <= 100
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !valid {
-            self.problem(
-                path,
-                format!("{key:?} is not a key (lowercase letters, digits and '-', at most 100)"),
-            );
+        if let Err(message) = rules::key(key) {
+            self.problem(path, message);
         }
     }
 
@@ -88,13 +81,8 @@ impl Checker {
     fn period(&mut self, path: &str, start: Option<&str>, end: Option<&str>) {
         let start = self.date(&format!("{path}.startDate"), start);
         let end = self.date(&format!("{path}.endDate"), end);
-        if let (Some(start), Some(end)) = (start, end) {
-            if start.to_string() > end.to_string() {
-                self.problem(
-                    format!("{path}.endDate"),
-                    format!("{end} is before the start date {start}"),
-                );
-            }
+        if let Err(message) = rules::period(start.as_ref(), end.as_ref()) {
+            self.problem(format!("{path}.endDate"), message);
         }
     }
 
@@ -181,13 +169,9 @@ pub fn validate(file: &CatalogFile) -> Vec<Problem> {
         );
         check.required(&format!("{path}.name"), &focal_point.name);
         if let Some(email) = &focal_point.email {
-            let plausible = email
-                .split_once('@')
-                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-                && !email.contains(char::is_whitespace);
-            if !plausible {
-                // The address itself stays out of the message: it is contact data.
-                check.problem(format!("{path}.email"), "is not an email address");
+            // The message never repeats the address: it is contact data.
+            if let Err(message) = rules::email(email) {
+                check.problem(format!("{path}.email"), message);
             }
         }
     }
@@ -258,16 +242,8 @@ fn check_commitment(
     commitment: &CommitmentRecord,
 ) {
     let path = format!("{plan_path}.commitments[{}]", commitment.code);
-    let valid_code = (2..=16).contains(&commitment.code.len())
-        && commitment
-            .code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-    if !valid_code {
-        check.problem(
-            format!("{path}.code"),
-            "must be an OGP code such as \"MO0018\" (uppercase letters and digits)",
-        );
+    if let Err(message) = rules::commitment_code(&commitment.code) {
+        check.problem(format!("{path}.code"), message);
     }
     check.unique(
         codes,

@@ -1,0 +1,194 @@
+//! Adding and changing milestones: admins, and the focal points of the
+//! milestone's commitment.
+
+use chrono::{DateTime, Utc};
+use entity::{commitment, milestone, milestone_translation};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde_json::{json, Value};
+
+use super::{check_period, check_texts, json, stored_date, Change, Texts};
+use crate::{
+    audit::{self, Action, Entry},
+    catalog::{partial_date::PartialDate, rules::MAX_TITLE_CHARS, vocabulary::MilestoneStatus},
+    error::{AppError, AppResult},
+    staff::Actor,
+};
+
+pub struct NewMilestone {
+    pub commitment_id: i64,
+    /// The activity with a verifiable deliverable, in at least one language.
+    pub title: Texts,
+    pub start_date: Option<PartialDate>,
+    pub end_date: Option<PartialDate>,
+    pub status: Option<MilestoneStatus>,
+}
+
+#[derive(Default)]
+pub struct MilestoneChanges {
+    pub title: Texts,
+    pub start_date: Change<Option<PartialDate>>,
+    pub end_date: Change<Option<PartialDate>>,
+    pub status: Change<Option<MilestoneStatus>>,
+}
+
+async fn snapshot<C: ConnectionTrait>(db: &C, row: &milestone::Model) -> AppResult<Value> {
+    let titles: serde_json::Map<String, Value> = milestone_translation::Entity::find()
+        .filter(milestone_translation::Column::MilestoneId.eq(row.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.language, Value::String(t.title)))
+        .collect();
+    Ok(json!({ "milestone": json(row), "title": titles }))
+}
+
+async fn set_titles<C: ConnectionTrait>(
+    db: &C,
+    milestone_id: i64,
+    titles: &Texts,
+) -> AppResult<()> {
+    for (language, title) in titles {
+        let existing =
+            milestone_translation::Entity::find_by_id((milestone_id, language.as_str().to_owned()))
+                .one(db)
+                .await?;
+        let title = title.trim().to_owned();
+        match existing {
+            Some(row) if row.title == title => {}
+            Some(row) => {
+                let mut row = row.into_active_model();
+                row.title = Set(title);
+                row.update(db).await?;
+            }
+            None => {
+                milestone_translation::ActiveModel {
+                    milestone_id: Set(milestone_id),
+                    language: Set(language.as_str().to_owned()),
+                    title: Set(title),
+                }
+                .insert(db)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Appends a milestone to a commitment.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    new: NewMilestone,
+) -> AppResult<milestone::Model> {
+    actor.staff()?;
+    let txn = db.begin().await?;
+    if commitment::Entity::find_by_id(new.commitment_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::bad_input("commitmentId", "no such commitment"));
+    }
+    let by = actor
+        .commitment_editor(&txn, new.commitment_id, "add milestones to this commitment")
+        .await?;
+    if new.title.is_empty() {
+        return Err(AppError::bad_input(
+            "title",
+            "needs a text in at least one language",
+        ));
+    }
+    check_texts("title", &new.title, MAX_TITLE_CHARS)?;
+    check_period(new.start_date.as_ref(), new.end_date.as_ref())?;
+    let last = milestone::Entity::find()
+        .filter(milestone::Column::CommitmentId.eq(new.commitment_id))
+        .order_by_desc(milestone::Column::Position)
+        .one(&txn)
+        .await?;
+    let row = milestone::ActiveModel {
+        commitment_id: Set(new.commitment_id),
+        position: Set(last.map_or(1, |row| row.position + 1)),
+        start_date: Set(new.start_date.map(|d| d.to_string())),
+        end_date: Set(new.end_date.map(|d| d.to_string())),
+        status: Set(new.status.map(|s| s.as_str().to_owned())),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    set_titles(&txn, row.id, &new.title).await?;
+    let after = snapshot(&txn, &row).await?;
+    let entry = Entry {
+        action: Action::Create,
+        entity: "milestone",
+        entity_id: row.id,
+        before: None,
+        after: Some(after),
+    };
+    audit::record(&txn, by, entry, now).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Changes a milestone's title, dates or status.
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    changes: MilestoneChanges,
+) -> AppResult<milestone::Model> {
+    actor.staff()?;
+    let txn = db.begin().await?;
+    let current = milestone::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::bad_input("id", "no such milestone"))?;
+    let by = actor
+        .commitment_editor(
+            &txn,
+            current.commitment_id,
+            "change this commitment's milestones",
+        )
+        .await?;
+    check_texts("title", &changes.title, MAX_TITLE_CHARS)?;
+    let start = changes
+        .start_date
+        .apply(stored_date(current.start_date.as_deref()));
+    let end = changes
+        .end_date
+        .apply(stored_date(current.end_date.as_deref()));
+    check_period(start.as_ref(), end.as_ref())?;
+    let status = changes
+        .status
+        .apply(current.status.as_deref().and_then(MilestoneStatus::parse));
+    let before = snapshot(&txn, &current).await?;
+    let desired = milestone::Model {
+        start_date: start.map(|d| d.to_string()),
+        end_date: end.map(|d| d.to_string()),
+        status: status.map(|s| s.as_str().to_owned()),
+        ..current.clone()
+    };
+    let row = if desired == current {
+        current
+    } else {
+        desired.into_active_model().reset_all().update(&txn).await?
+    };
+    set_titles(&txn, row.id, &changes.title).await?;
+    let after = snapshot(&txn, &row).await?;
+    if after != before {
+        let entry = Entry {
+            action: Action::Update,
+            entity: "milestone",
+            entity_id: row.id,
+            before: Some(before),
+            after: Some(after),
+        };
+        audit::record(&txn, by, entry, now).await?;
+    }
+    txn.commit().await?;
+    Ok(row)
+}

@@ -1,0 +1,299 @@
+//! Staff sessions (`login`, `logout`, `me`) and the audit log.
+
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc,
+};
+
+use async_graphql::{
+    Context, Enum, ErrorExtensions, InputObject, Json, Object, Result, SimpleObject, ID,
+};
+use chrono::{DateTime, Utc};
+use entity::{audit_entry, staff_account};
+
+use super::{
+    connection::{connection, no_prefetch, page_cost, ListConnection},
+    focal_point::FocalPoint,
+    loaders::FocalPointById,
+    node::{decode_as, NodeType},
+};
+use crate::{
+    audit::{self, AuditFilter},
+    catalog::pagination::PageRequest,
+    clock::Clock,
+    error::AppError,
+    staff::{accounts, credentials, throttle::LoginThrottle, Actor, Principal, Role},
+};
+
+/// The client address of a request, for login throttling only (it is never
+/// stored or logged).
+pub struct ClientAddress(pub String);
+
+/// Set by the first `login` of a request: aliases cannot multiply attempts.
+#[derive(Default)]
+pub struct LoginGate(AtomicBool);
+
+pub(super) fn actor<'a>(ctx: &Context<'a>) -> &'a Actor {
+    static ANONYMOUS: Actor = Actor::Anonymous;
+    ctx.data_opt::<Actor>().unwrap_or(&ANONYMOUS)
+}
+
+pub(super) fn now(ctx: &Context<'_>) -> Result<DateTime<Utc>> {
+    Ok(ctx.data::<Arc<dyn Clock>>()?.now())
+}
+
+/// A staff role.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum StaffRole {
+    /// May do everything.
+    Admin,
+    /// Moderates citizens' feedback on any commitment.
+    Moderator,
+    /// Acts on the commitments of one focal point.
+    FocalPoint,
+}
+
+impl From<Role> for StaffRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Admin => Self::Admin,
+            Role::Moderator => Self::Moderator,
+            Role::FocalPoint => Self::FocalPoint,
+        }
+    }
+}
+
+/// The signed-in staff member.
+pub struct Me(pub Principal);
+
+/// The signed-in staff member: who they are and what they may do.
+#[Object]
+impl Me {
+    /// Their email (visible to themselves and to admins only).
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    /// Their name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Their roles.
+    async fn roles(&self) -> Vec<StaffRole> {
+        self.0.roles.iter().copied().map(StaffRole::from).collect()
+    }
+
+    /// The focal point they act as, for the `FOCAL_POINT` role.
+    async fn focal_point(&self, ctx: &Context<'_>) -> Result<Option<FocalPoint>> {
+        let Some(id) = self.0.focal_point_id else {
+            return Ok(None);
+        };
+        Ok(super::loader(ctx)?
+            .load_one(FocalPointById(id))
+            .await?
+            .map(FocalPoint))
+    }
+}
+
+/// A new session.
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    /// Send it as `Authorization: Bearer <token>`; it is shown only now.
+    token: String,
+    /// When the session ends.
+    expires_at: DateTime<Utc>,
+    /// Who signed in.
+    me: Me,
+}
+
+#[derive(Default)]
+pub struct StaffQuery;
+
+#[Object]
+impl StaffQuery {
+    /// The signed-in staff member; null for anonymous requests.
+    async fn me(&self, ctx: &Context<'_>) -> Option<Me> {
+        match actor(ctx) {
+            Actor::Staff(principal) => Some(Me(principal.clone())),
+            Actor::Anonymous => None,
+        }
+    }
+
+    /// What staff changed, newest first (admins only).
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AuditLogFilter>,
+    ) -> Result<ListConnection<AuditEntry>> {
+        actor(ctx)
+            .admin("read the audit log")
+            .map_err(|err| err.extend())?;
+        let filter = filter.unwrap_or_default();
+        let domain = AuditFilter {
+            entity: filter.entity,
+            entity_id: filter.entity_id,
+            staff_id: None,
+        };
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        connection(
+            ctx,
+            audit::listing(&domain),
+            request,
+            no_prefetch,
+            AuditEntry,
+        )
+        .await
+    }
+}
+
+/// Which audit entries to list.
+#[derive(InputObject, Default)]
+pub struct AuditLogFilter {
+    /// The kind of record written: `commitment`, `milestone`, `institution`,
+    /// `policy_area`, `focal_point` or `action_plan`.
+    entity: Option<String>,
+    /// The database id of the record (with `entity`).
+    entity_id: Option<i64>,
+}
+
+/// One staff write.
+pub struct AuditEntry(audit_entry::Model);
+
+/// One staff write: who, what, when, and the record before and after.
+#[Object]
+impl AuditEntry {
+    /// Sequence number (entries are never changed or removed).
+    async fn id(&self) -> i64 {
+        self.0.id
+    }
+
+    /// `create`, `update`, `link` or `unlink`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    /// The kind of record written, e.g. `milestone`.
+    async fn entity(&self) -> &str {
+        &self.0.entity
+    }
+
+    /// The database id of the record written.
+    async fn entity_id(&self) -> i64 {
+        self.0.entity_id
+    }
+
+    /// The record before the write; null for a creation.
+    async fn before(&self) -> Option<Json<serde_json::Value>> {
+        self.0
+            .before
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .map(Json)
+    }
+
+    /// The record after the write.
+    async fn after(&self) -> Option<Json<serde_json::Value>> {
+        self.0
+            .after
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .map(Json)
+    }
+
+    /// When it happened.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// Who did it.
+    async fn staff(&self, ctx: &Context<'_>) -> Result<AuditStaff> {
+        use sea_orm::EntityTrait;
+        let db = super::db(ctx)?;
+        let account = staff_account::Entity::find_by_id(self.0.staff_id)
+            .one(db)
+            .await
+            .map_err(|err| AppError::from(err).extend())?
+            .ok_or_else(|| AppError::Internal("audit entry without staff".to_owned()).extend())?;
+        Ok(AuditStaff {
+            name: account.name,
+            email: account.email,
+        })
+    }
+}
+
+/// The staff member behind an audit entry.
+#[derive(SimpleObject)]
+pub struct AuditStaff {
+    /// Their name.
+    name: String,
+    /// Their email.
+    email: String,
+}
+
+#[derive(Default)]
+pub struct StaffMutation;
+
+#[Object]
+impl StaffMutation {
+    /// Opens a staff session with an email and a password. Attempts are
+    /// limited per account and per client address (`RATE_LIMITED`), and one
+    /// request may attempt one login.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> Result<LoginPayload> {
+        let gate = ctx.data::<LoginGate>()?;
+        if gate.0.swap(true, Ordering::SeqCst) {
+            return Err(AppError::RateLimited {
+                retry_after_seconds: 1,
+            }
+            .extend());
+        }
+        let client = ctx
+            .data_opt::<ClientAddress>()
+            .map_or("unknown", |address| address.0.as_str());
+        let throttle = ctx.data::<Arc<LoginThrottle>>()?;
+        let (token, expires_at, principal) = accounts::login(
+            super::db(ctx)?,
+            throttle,
+            &email,
+            &password,
+            client,
+            now(ctx)?,
+        )
+        .await
+        .map_err(|err| err.extend())?;
+        Ok(LoginPayload {
+            token,
+            expires_at,
+            me: Me(principal),
+        })
+    }
+
+    /// Ends the session (or revokes the API token) this request was made with.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
+        let principal = actor(ctx).staff().map_err(|err| err.extend())?;
+        credentials::revoke(super::db(ctx)?, principal.credential_id, now(ctx)?)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(true)
+    }
+}
+
+/// Decodes an id argument that must name a record of `expected` type.
+pub(super) fn id_of(field: &str, id: &ID, expected: NodeType) -> Result<i64> {
+    decode_as(field, id, expected).map_err(|err| err.extend())
+}
