@@ -31,6 +31,11 @@ impl FocalPoint {
         global_id(NodeType::FocalPoint, self.0.id)
     }
 
+    /// Stable readable identifier, e.g. `amal-alami`.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+
     /// Name as published, e.g. "Ms Amal ALAMI".
     async fn name(&self) -> &str {
         &self.0.name

@@ -1,10 +1,15 @@
 //! The test application: a fresh database, the real routes, a poem client.
 
+use std::sync::Arc;
+
+use chrono::Utc;
 use ogp_pulse::{
     app::{routes, AppState},
+    clock::{Clock, ManualClock},
     config::ApiArgs,
     db::Database,
     import,
+    staff::{accounts, Role},
 };
 use poem::{
     endpoint::BoxEndpoint,
@@ -184,6 +189,8 @@ impl Reply {
 pub struct TestApp {
     pub database: TestDatabase,
     pub client: TestClient<BoxEndpoint<'static, poem::Response>>,
+    /// The application's clock, moved by hand.
+    pub clock: Arc<ManualClock>,
 }
 
 impl TestApp {
@@ -209,12 +216,55 @@ impl TestApp {
     /// `connections`.
     pub async fn with_pool(backend: Backend, api: ApiArgs, connections: u32) -> Self {
         let database = TestDatabase::with_pool(backend, connections).await;
-        let state = AppState::new(database.db.clone(), &api);
+        let clock = Arc::new(ManualClock::starting_at(Utc::now()));
+        let state = AppState::with_clock(database.db.clone(), &api, clock.clone());
         let endpoint = routes(state).map_to_response().boxed();
         Self {
             database,
             client: TestClient::new(endpoint),
+            clock,
         }
+    }
+
+    /// Creates a staff account (as `ogp-pulse staff add` does) and returns
+    /// its API token. `focal_point` is a focal point key or a commitment code.
+    pub async fn staff(&self, email: &str, roles: &[Role], focal_point: Option<&str>) -> String {
+        let new = accounts::NewStaff {
+            email: email.to_owned(),
+            name: format!("Staff {email}"),
+            roles: roles.to_vec(),
+            focal_point: focal_point.map(str::to_owned),
+            password: None,
+        };
+        let (_, token) = accounts::create(self.conn(), new, self.clock.now())
+            .await
+            .expect("staff account");
+        token
+    }
+
+    /// POSTs a GraphQL query as the holder of `token`.
+    pub async fn query_as(&self, token: &str, query: &str, variables: Value) -> Reply {
+        let authorization = format!("Bearer {token}");
+        self.post_json(
+            "/graphql",
+            &json!({ "query": query, "variables": variables }),
+            &[("authorization", authorization.as_str())],
+        )
+        .await
+    }
+
+    /// The global id of a commitment.
+    pub async fn commitment_id(&self, code: &str) -> String {
+        let reply = self
+            .query(
+                "query($code: String!) { commitment(code: $code) { id } }",
+                json!({ "code": code }),
+            )
+            .await;
+        reply.data()["commitment"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no commitment {code}"))
+            .to_owned()
     }
 
     pub fn conn(&self) -> &sea_orm::DatabaseConnection {
