@@ -12,6 +12,7 @@ mod support;
 
 mod catalog;
 mod cli;
+mod editing;
 mod filters;
 mod http;
 mod import;
