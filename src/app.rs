@@ -28,6 +28,8 @@ pub struct AppState {
     pub default_language: Language,
     /// Browser origins allowed by CORS; empty means any.
     pub cors_allowed_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` entries are believed.
+    pub trusted_proxies: usize,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             limits,
             default_language: api.default_language.clone(),
             cors_allowed_origins: api.cors_allowed_origins.clone(),
+            trusted_proxies: api.trusted_proxies,
         })
     }
 }

@@ -116,6 +116,28 @@ async fn staff(database_url: &str, command: StaffCommand) -> Result<(), CommandE
             println!("API token (shown once; send it as `Authorization: Bearer <token>`):");
             println!("{token}");
         }
+        StaffCommand::Token {
+            email,
+            label,
+            expires_in_days,
+        } => {
+            let expires_at =
+                expires_in_days.map(|days| now + chrono::Duration::days(i64::from(days)));
+            let token = accounts::add_api_token(&db.conn, &email, &label, expires_at, now)
+                .await
+                .map_err(CommandError::Staff)?;
+            match expires_at {
+                Some(at) => println!(
+                    "API token for {} (expires {at}; shown once):",
+                    email.trim().to_lowercase()
+                ),
+                None => println!(
+                    "API token for {} (shown once):",
+                    email.trim().to_lowercase()
+                ),
+            }
+            println!("{token}");
+        }
         StaffCommand::List => {
             for summary in accounts::list(&db.conn, now)
                 .await

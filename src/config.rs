@@ -72,6 +72,18 @@ pub enum StaffCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Create another API token for an account; prints it as the last line.
+    Token {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+        /// What the token is for, e.g. "newsroom frontend".
+        #[arg(long)]
+        label: String,
+        /// Make the token stop working after this many days.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
     /// List staff accounts with their roles (never tokens or hashes).
     List,
     /// Revoke every token and session of an account.
@@ -127,6 +139,13 @@ pub struct ApiArgs {
     )]
     pub cors_allowed_origins: Vec<String>,
 
+    /// Reverse proxies (load balancers) in front of the service. With N > 0,
+    /// the client address (for login throttling) is the one the nearest
+    /// proxy saw, read from `X-Forwarded-For`; with 0 the header is ignored,
+    /// since clients could forge it.
+    #[arg(long, env = "OGP_PULSE_TRUSTED_PROXIES", default_value_t = 0)]
+    pub trusted_proxies: usize,
+
     /// Longest a query may execute, in milliseconds.
     #[arg(long, env = "OGP_PULSE_EXECUTION_TIMEOUT_MS", default_value_t = 10_000)]
     pub execution_timeout_ms: u64,
@@ -141,6 +160,7 @@ impl Default for ApiArgs {
             max_complexity: limits.max_complexity,
             max_body_bytes: limits.max_body_bytes,
             cors_allowed_origins: Vec::new(),
+            trusted_proxies: 0,
             execution_timeout_ms: u64::try_from(limits.execution_timeout.as_millis())
                 .unwrap_or(u64::MAX),
         }

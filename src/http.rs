@@ -157,11 +157,7 @@ async fn execute(http: &Request, state: &AppState, request: async_graphql::Reque
         Ok(actor) => actor,
         Err(refused) => return refused,
     };
-    let client_address = http
-        .remote_addr()
-        .as_socket_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_default();
+    let client_address = client_address(http, state.trusted_proxies);
     let request = graphql::request_data(request, &state.db.conn, language, actor, client_address);
     let response = match tokio::time::timeout(
         state.limits.execution_timeout,
@@ -224,6 +220,35 @@ async fn authenticate(http: &Request, state: &AppState) -> Result<Actor, Respons
             ))
         }
     }
+}
+
+/// The address of the client, for throttling: the peer, or with trusted
+/// proxies the address the nearest of them saw. Each proxy appends the
+/// address it received from to `X-Forwarded-For`, so the client is the entry
+/// `trusted_proxies` places from the end; anything before it may be forged.
+fn client_address(http: &Request, trusted_proxies: usize) -> String {
+    let peer = http
+        .remote_addr()
+        .as_socket_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_default();
+    if trusted_proxies == 0 {
+        return peer;
+    }
+    let forwarded: Vec<&str> = http
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    forwarded
+        .len()
+        .checked_sub(trusted_proxies)
+        .and_then(|index| forwarded.get(index))
+        .map_or(peer, |entry| (*entry).to_owned())
 }
 
 /// The URL parameters of GraphQL over HTTP (`query`, `operationName`,
@@ -334,7 +359,21 @@ pub async fn log_request<E: Endpoint>(next: E, request: Request) -> poem::Result
 
 #[cfg(test)]
 mod tests {
-    use super::selects_mutation;
+    use super::{client_address, selects_mutation, Request};
+
+    #[test]
+    fn client_address_believes_only_trusted_proxies() {
+        let request = Request::builder()
+            .header("x-forwarded-for", "203.0.113.9, 198.51.100.7")
+            .header("x-forwarded-for", "192.0.2.1")
+            .finish();
+        // No proxy trusted: the header is ignored (the peer is unknown here).
+        assert_eq!(client_address(&request, 0), "");
+        assert_eq!(client_address(&request, 1), "192.0.2.1");
+        assert_eq!(client_address(&request, 2), "198.51.100.7");
+        // More proxies claimed than entries: fall back to the peer.
+        assert_eq!(client_address(&request, 4), "");
+    }
 
     #[test]
     fn finds_the_selected_operation() {

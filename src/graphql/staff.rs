@@ -84,6 +84,15 @@ impl Me {
         self.0.roles.iter().copied().map(StaffRole::from).collect()
     }
 
+    /// Their API tokens and sessions, newest first (never the tokens
+    /// themselves: those are shown once, when created).
+    async fn credentials(&self, ctx: &Context<'_>) -> Result<Vec<Credential>> {
+        let rows = credentials::of_staff(super::db(ctx)?, self.0.staff_id)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(rows.into_iter().map(Credential::from).collect())
+    }
+
     /// The focal point they act as, for the `FOCAL_POINT` role.
     async fn focal_point(&self, ctx: &Context<'_>) -> Result<Option<FocalPoint>> {
         let Some(id) = self.0.focal_point_id else {
@@ -94,6 +103,61 @@ impl Me {
             .await?
             .map(FocalPoint))
     }
+}
+
+/// An API token or a login session of the signed-in staff member.
+#[derive(SimpleObject)]
+pub struct Credential {
+    /// Identifies the credential for `revokeCredential`.
+    id: i64,
+    /// `API_TOKEN` or `SESSION`.
+    kind: CredentialKind,
+    /// What it is for, as its owner named it.
+    label: Option<String>,
+    /// When it was created.
+    created_at: DateTime<Utc>,
+    /// When it stops working; null for tokens without expiry.
+    expires_at: Option<DateTime<Utc>>,
+    /// When it was last used (to the minute).
+    last_used_at: Option<DateTime<Utc>>,
+    /// When it was revoked, if it was.
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+/// What kind of credential.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// A token for programs and frontends.
+    ApiToken,
+    /// A login session.
+    Session,
+}
+
+impl From<entity::staff_credential::Model> for Credential {
+    fn from(row: entity::staff_credential::Model) -> Self {
+        Self {
+            id: row.id,
+            kind: if row.kind == credentials::Kind::Session.as_str() {
+                CredentialKind::Session
+            } else {
+                CredentialKind::ApiToken
+            },
+            label: row.label,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+/// A new API token.
+#[derive(SimpleObject)]
+pub struct NewApiToken {
+    /// Send it as `Authorization: Bearer <token>`; it is shown only now.
+    token: String,
+    /// The credential, for listing and revoking it later.
+    credential: Credential,
 }
 
 /// A new session.
@@ -281,6 +345,34 @@ impl StaffMutation {
             expires_at,
             me: Me(principal),
         })
+    }
+
+    /// Creates an API token for the signed-in staff member, optionally
+    /// expiring.
+    async fn create_api_token(
+        &self,
+        ctx: &Context<'_>,
+        label: String,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<NewApiToken> {
+        let principal = actor(ctx).staff().map_err(|err| err.extend())?;
+        let (token, row) =
+            credentials::issue_api_token(super::db(ctx)?, principal, &label, expires_at, now(ctx)?)
+                .await
+                .map_err(|err| err.extend())?;
+        Ok(NewApiToken {
+            token,
+            credential: Credential::from(row),
+        })
+    }
+
+    /// Revokes one of the signed-in staff member's own tokens or sessions.
+    async fn revoke_credential(&self, ctx: &Context<'_>, id: i64) -> Result<bool> {
+        let principal = actor(ctx).staff().map_err(|err| err.extend())?;
+        credentials::revoke_own(super::db(ctx)?, principal, id, now(ctx)?)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(true)
     }
 
     /// Ends the session (or revokes the API token) this request was made with.

@@ -204,18 +204,36 @@ pub async fn list(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<
         .collect())
 }
 
+async fn by_email(db: &DatabaseConnection, email: &str) -> AppResult<staff_account::Model> {
+    let email = normalize_email(email)?;
+    staff_account::Entity::find()
+        .filter(staff_account::Column::Email.eq(email))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("staff account".to_owned()))
+}
+
+/// Issues another API token for the account with this email.
+pub async fn add_api_token(
+    db: &DatabaseConnection,
+    email: &str,
+    label: &str,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
+    let account = by_email(db, email).await?;
+    let principal = credentials::principal_of(db, account, 0).await?;
+    let (token, _) = credentials::issue_api_token(db, &principal, label, expires_at, now).await?;
+    Ok(token)
+}
+
 /// Revokes every credential of the account with this email.
 pub async fn revoke_by_email(
     db: &DatabaseConnection,
     email: &str,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
-    let email = normalize_email(email)?;
-    let account = staff_account::Entity::find()
-        .filter(staff_account::Column::Email.eq(email))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::NotFound("staff account".to_owned()))?;
+    let account = by_email(db, email).await?;
     credentials::revoke_all(db, account.id, now).await
 }
 

@@ -214,6 +214,72 @@ pub async fn revoke_all<C: ConnectionTrait>(
     Ok(result.rows_affected)
 }
 
+/// The credentials of one account, newest first (hashes stay inside).
+pub async fn of_staff<C: ConnectionTrait>(
+    db: &C,
+    staff_id: i64,
+) -> AppResult<Vec<staff_credential::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(staff_credential::Entity::find()
+        .filter(staff_credential::Column::StaffId.eq(staff_id))
+        .order_by_desc(staff_credential::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Revokes one of `principal`'s own credentials; another account's id reads
+/// as unknown, so ids of others cannot be probed.
+pub async fn revoke_own<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    credential_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let owned = staff_credential::Entity::find_by_id(credential_id)
+        .one(db)
+        .await?
+        .is_some_and(|row| row.staff_id == principal.staff_id);
+    if !owned {
+        return Err(crate::error::AppError::bad_input(
+            "id",
+            "no such credential of yours",
+        ));
+    }
+    revoke(db, credential_id, now).await
+}
+
+/// A new API token for `principal`, optionally expiring.
+pub async fn issue_api_token<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    label: &str,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> AppResult<(String, staff_credential::Model)> {
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 100 {
+        return Err(crate::error::AppError::bad_input(
+            "label",
+            "1 to 100 characters",
+        ));
+    }
+    if expires_at.is_some_and(|at| at <= now) {
+        return Err(crate::error::AppError::bad_input(
+            "expiresAt",
+            "must be in the future",
+        ));
+    }
+    issue(
+        db,
+        principal.staff_id,
+        Kind::ApiToken,
+        Some(label.to_owned()),
+        expires_at,
+        now,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
