@@ -12,6 +12,7 @@ mod support;
 
 mod catalog;
 mod cli;
+mod credentials;
 mod editing;
 mod filters;
 mod http;
