@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::{
     catalog::pagination::{Direction, Listing, Ordering},
     error::AppResult,
-    staff::Principal,
+    staff::{Actor, Principal},
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,8 +75,12 @@ pub struct AuditFilter {
     pub staff_id: Option<i64>,
 }
 
-/// Entries matching `filter`, newest first.
-pub fn listing(filter: &AuditFilter) -> Listing<audit_entry::Entity, i64> {
+/// Entries matching `filter`, newest first; admins only.
+pub fn listing(
+    actor: &Actor,
+    filter: &AuditFilter,
+) -> AppResult<Listing<audit_entry::Entity, i64>> {
+    actor.admin("read the audit log")?;
     let mut query = audit_entry::Entity::find();
     if let Some(entity) = &filter.entity {
         query = query.filter(audit_entry::Column::Entity.eq(entity.trim()));
@@ -87,7 +91,7 @@ pub fn listing(filter: &AuditFilter) -> Listing<audit_entry::Entity, i64> {
     if let Some(id) = filter.staff_id {
         query = query.filter(audit_entry::Column::StaffId.eq(id));
     }
-    Listing::new(
+    Ok(Listing::new(
         query,
         audit_entry::Column::Id,
         |row| row.id,
@@ -95,5 +99,5 @@ pub fn listing(filter: &AuditFilter) -> Listing<audit_entry::Entity, i64> {
             name: "id",
             direction: Direction::Descending,
         },
-    )
+    ))
 }

@@ -6,6 +6,7 @@ mod commitment;
 mod connection;
 mod country;
 mod focal_point;
+mod guards;
 mod inputs;
 mod institution;
 mod limits;

@@ -1,6 +1,8 @@
 //! National action plans.
 
+use super::guards::HasRole;
 use super::prefetch;
+use crate::staff::Role;
 use async_graphql::{
     Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID,
 };
@@ -265,6 +267,7 @@ pub struct ActionPlanMutation;
 #[Object]
 impl ActionPlanMutation {
     /// Creates an action plan (admins).
+    #[graphql(guard = "HasRole(Role::Admin)")]
     async fn create_action_plan(
         &self,
         ctx: &Context<'_>,
@@ -286,6 +289,7 @@ impl ActionPlanMutation {
     }
 
     /// Changes an action plan (admins).
+    #[graphql(guard = "HasRole(Role::Admin)")]
     async fn update_action_plan(
         &self,
         ctx: &Context<'_>,

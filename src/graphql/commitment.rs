@@ -1,5 +1,7 @@
 //! Commitments: the heart of an action plan.
 
+use super::guards::{HasRole, StaffOnly};
+use crate::staff::Role;
 use async_graphql::{
     Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID,
 };
@@ -722,6 +724,7 @@ pub struct CommitmentMutation;
 #[Object]
 impl CommitmentMutation {
     /// Creates a commitment (admins).
+    #[graphql(guard = "HasRole(Role::Admin)")]
     async fn create_commitment(
         &self,
         ctx: &Context<'_>,
@@ -769,6 +772,7 @@ impl CommitmentMutation {
 
     /// Changes a commitment's status, dates or texts (admins, and the
     /// commitment's focal points), or its lead institution (admins).
+    #[graphql(guard = "StaffOnly")]
     async fn update_commitment(
         &self,
         ctx: &Context<'_>,
@@ -809,6 +813,7 @@ impl CommitmentMutation {
     }
 
     /// Makes a focal point responsible for a commitment (admins).
+    #[graphql(guard = "HasRole(Role::Admin)")]
     async fn link_focal_point(
         &self,
         ctx: &Context<'_>,
@@ -819,6 +824,7 @@ impl CommitmentMutation {
     }
 
     /// Removes a focal point from a commitment (admins).
+    #[graphql(guard = "HasRole(Role::Admin)")]
     async fn unlink_focal_point(
         &self,
         ctx: &Context<'_>,

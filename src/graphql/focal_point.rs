@@ -1,6 +1,8 @@
 //! Focal points: the contacts governments name for their commitments.
 
+use super::guards::HasRole;
 use super::prefetch;
+use crate::staff::Role;
 use async_graphql::{Context, Object, Result, ID};
 use entity::focal_point;
 
@@ -150,6 +152,7 @@ pub struct FocalPointMutation;
 #[Object]
 impl FocalPointMutation {
     /// Creates a focal point (admins).
+    #[graphql(guard = "HasRole(Role::Admin)")]
     async fn create_focal_point(
         &self,
         ctx: &Context<'_>,
@@ -176,6 +179,7 @@ impl FocalPointMutation {
     }
 
     /// Changes a focal point (admins).
+    #[graphql(guard = "HasRole(Role::Admin)")]
     async fn update_focal_point(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,8 @@
 //! Institutions: lead and supporting actors of commitments.
 
+use super::guards::HasRole;
 use super::prefetch;
+use crate::staff::Role;
 use async_graphql::{
     Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID,
 };
@@ -229,6 +231,7 @@ pub struct InstitutionMutation;
 #[Object]
 impl InstitutionMutation {
     /// Creates an institution (admins).
+    #[graphql(guard = "HasRole(Role::Admin)")]
     async fn create_institution(
         &self,
         ctx: &Context<'_>,
@@ -247,6 +250,7 @@ impl InstitutionMutation {
     }
 
     /// Changes an institution (admins).
+    #[graphql(guard = "HasRole(Role::Admin)")]
     async fn update_institution(
         &self,
         ctx: &Context<'_>,

@@ -1,5 +1,6 @@
 //! Milestones: a commitment's activities with verifiable deliverables.
 
+use super::guards::StaffOnly;
 use async_graphql::{
     Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID,
 };
@@ -181,6 +182,7 @@ pub struct MilestoneMutation;
 impl MilestoneMutation {
     /// Adds a milestone to a commitment (admins, and the commitment's focal
     /// points).
+    #[graphql(guard = "StaffOnly")]
     async fn create_milestone(
         &self,
         ctx: &Context<'_>,
@@ -201,6 +203,7 @@ impl MilestoneMutation {
 
     /// Changes a milestone's title, dates or status (admins, and the focal
     /// points of its commitment).
+    #[graphql(guard = "StaffOnly")]
     async fn update_milestone(
         &self,
         ctx: &Context<'_>,

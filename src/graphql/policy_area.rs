@@ -1,5 +1,7 @@
 //! OGP policy areas.
 
+use super::guards::HasRole;
+use crate::staff::Role;
 use async_graphql::{Context, Object, Result, ID};
 use entity::policy_area;
 
@@ -107,6 +109,7 @@ pub struct PolicyAreaMutation;
 #[Object]
 impl PolicyAreaMutation {
     /// Creates a policy area (admins).
+    #[graphql(guard = "HasRole(Role::Admin)")]
     async fn create_policy_area(&self, ctx: &Context<'_>, name: String) -> Result<PolicyArea> {
         let row = records::save_policy_area(super::db(ctx)?, actor(ctx), now(ctx)?, None, &name)
             .await
@@ -115,6 +118,7 @@ impl PolicyAreaMutation {
     }
 
     /// Renames a policy area (admins).
+    #[graphql(guard = "HasRole(Role::Admin)")]
     async fn rename_policy_area(
         &self,
         ctx: &Context<'_>,

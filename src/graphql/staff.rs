@@ -1,5 +1,6 @@
 //! Staff sessions (`login`, `logout`, `me`) and the audit log.
 
+use super::guards::{HasRole, StaffOnly};
 use std::sync::{
     atomic::{AtomicBool, Ordering},
     Arc,
@@ -185,7 +186,10 @@ impl StaffQuery {
     }
 
     /// What staff changed, newest first (admins only).
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "HasRole(Role::Admin)"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -195,9 +199,6 @@ impl StaffQuery {
         before: Option<String>,
         filter: Option<AuditLogFilter>,
     ) -> Result<ListConnection<AuditEntry>> {
-        actor(ctx)
-            .admin("read the audit log")
-            .map_err(|err| err.extend())?;
         let filter = filter.unwrap_or_default();
         let domain = AuditFilter {
             entity: filter.entity,
@@ -210,14 +211,8 @@ impl StaffQuery {
             last,
             before,
         };
-        connection(
-            ctx,
-            audit::listing(&domain),
-            request,
-            no_prefetch,
-            AuditEntry,
-        )
-        .await
+        let listing = audit::listing(actor(ctx), &domain).map_err(|err| err.extend())?;
+        connection(ctx, listing, request, no_prefetch, AuditEntry).await
     }
 }
 
@@ -349,6 +344,7 @@ impl StaffMutation {
 
     /// Creates an API token for the signed-in staff member, optionally
     /// expiring.
+    #[graphql(guard = "StaffOnly")]
     async fn create_api_token(
         &self,
         ctx: &Context<'_>,
@@ -367,6 +363,7 @@ impl StaffMutation {
     }
 
     /// Revokes one of the signed-in staff member's own tokens or sessions.
+    #[graphql(guard = "StaffOnly")]
     async fn revoke_credential(&self, ctx: &Context<'_>, id: i64) -> Result<bool> {
         let principal = actor(ctx).staff().map_err(|err| err.extend())?;
         credentials::revoke_own(super::db(ctx)?, principal, id, now(ctx)?)
@@ -376,6 +373,7 @@ impl StaffMutation {
     }
 
     /// Ends the session (or revokes the API token) this request was made with.
+    #[graphql(guard = "StaffOnly")]
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
         let principal = actor(ctx).staff().map_err(|err| err.extend())?;
         credentials::revoke(super::db(ctx)?, principal.credential_id, now(ctx)?)

@@ -258,17 +258,18 @@ pub async fn login(
         }
         Err(_) => None,
     };
-    let stored = account
-        .as_ref()
-        .and_then(|account| account.password_hash.clone())
-        .unwrap_or_else(|| passwords::DECOY_HASH.clone());
+    // Accounts without a password (API tokens only) are checked against the
+    // decoy too, for equal timing, but can never match.
+    let (stored, has_password) = match account.as_ref().and_then(|a| a.password_hash.clone()) {
+        Some(hash) => (hash, true),
+        None => (passwords::DECOY_HASH.clone(), false),
+    };
     // Argon2 is CPU-bound for tens of milliseconds: keep it off the async workers.
     let candidate = password.to_owned();
     let matches = tokio::task::spawn_blocking(move || passwords::verify(&candidate, &stored))
         .await
         .map_err(|err| AppError::Internal(format!("password check: {err}")))?;
-    let Some(account) = account.filter(|_| matches) else {
-        throttle.failed(email);
+    let Some(account) = account.filter(|_| matches && has_password) else {
         return Err(refused());
     };
     throttle.succeeded(email);

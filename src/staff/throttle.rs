@@ -13,7 +13,7 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-/// Failed logins one account may suffer per window.
+/// Failed (or unfinished) logins one account may suffer per window.
 pub const ACCOUNT_FAILURES: u32 = 5;
 /// Login attempts one client address may make per window.
 pub const CLIENT_ATTEMPTS: u32 = 20;
@@ -50,38 +50,33 @@ impl LoginThrottle {
         format!("{kind}:{short}")
     }
 
-    /// Counts one attempt from `client` and refuses it when the client or
-    /// the account is over its limit. Call before checking the password.
+    /// Counts one attempt against the account and the client, refusing it
+    /// when either is over its limit. Call before checking the password: an
+    /// attempt counts as a failure until `succeeded` says otherwise, so
+    /// concurrent guesses cannot all slip in before the first one fails.
     pub fn attempt(&self, email: &str, client: &str) -> AppResult<()> {
         let now = self.clock.now();
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         windows.retain(|_, window| now - window.started < WINDOW);
         let account = self.key("account", email);
-        if let Some(window) = windows.get(&account) {
-            if window.count >= ACCOUNT_FAILURES {
-                return Err(rate_limited(window, now));
+        let client = self.key("client", client);
+        for (key, limit) in [(&account, ACCOUNT_FAILURES), (&client, CLIENT_ATTEMPTS)] {
+            if let Some(window) = windows.get(key) {
+                if window.count >= limit {
+                    return Err(rate_limited(window, now));
+                }
             }
         }
-        let window = windows.entry(self.key("client", client)).or_insert(Window {
-            started: now,
-            count: 0,
-        });
-        if window.count >= CLIENT_ATTEMPTS {
-            return Err(rate_limited(window, now));
+        for key in [account, client] {
+            windows
+                .entry(key)
+                .or_insert(Window {
+                    started: now,
+                    count: 0,
+                })
+                .count += 1;
         }
-        window.count += 1;
         Ok(())
-    }
-
-    /// Counts a failed login against the account.
-    pub fn failed(&self, email: &str) {
-        let now = self.clock.now();
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let window = windows.entry(self.key("account", email)).or_insert(Window {
-            started: now,
-            count: 0,
-        });
-        window.count += 1;
     }
 
     /// A successful login clears the account's failures.
@@ -109,7 +104,6 @@ mod tests {
         let throttle = LoginThrottle::new(clock.clone());
         for _ in 0..ACCOUNT_FAILURES {
             assert!(throttle.attempt("a@example.org", "10.0.0.1").is_ok());
-            throttle.failed("a@example.org");
         }
         // Another address does not help: the account is locked.
         assert!(throttle.attempt("A@example.org", "10.0.0.2").is_err());
@@ -128,5 +122,18 @@ mod tests {
                 .is_ok());
         }
         assert!(throttle.attempt("another@example.org", "10.0.0.1").is_err());
+    }
+
+    #[test]
+    fn a_success_clears_the_account() {
+        let throttle = LoginThrottle::new(Arc::new(ManualClock::starting_at(Utc::now())));
+        for _ in 0..ACCOUNT_FAILURES - 1 {
+            assert!(throttle.attempt("a@example.org", "10.0.0.1").is_ok());
+        }
+        throttle.succeeded("a@example.org");
+        for _ in 0..ACCOUNT_FAILURES {
+            assert!(throttle.attempt("a@example.org", "10.0.0.1").is_ok());
+        }
+        assert!(throttle.attempt("a@example.org", "10.0.0.1").is_err());
     }
 }

@@ -23,4 +23,5 @@ mod migrations;
 mod nodes;
 mod pagination;
 mod schema;
+mod staff;
 mod statements;
