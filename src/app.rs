@@ -3,10 +3,9 @@
 use std::sync::Arc;
 
 use poem::{
-    get,
-    http::{header, Method},
+    Endpoint, EndpointExt, IntoEndpoint, Route, get,
+    http::{Method, header},
     middleware::Cors,
-    Endpoint, EndpointExt, IntoEndpoint, Route,
 };
 
 use crate::{

@@ -3,18 +3,18 @@
 use std::net::SocketAddr;
 
 use poem::{
-    listener::{Acceptor, Listener, TcpListener},
     Server,
+    listener::{Acceptor, Listener, TcpListener},
 };
 
 use crate::{
-    app::{routes, AppState},
+    app::{AppState, routes},
     config::{Cli, Command, ServeArgs, StaffCommand},
-    db::{redact_url, ConnectError, Database},
+    db::{ConnectError, Database, redact_url},
     error::AppError,
     graphql,
     import::{self, ImportError},
-    staff::{accounts, Role},
+    staff::{Role, accounts},
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -8,14 +8,20 @@ pub mod records;
 
 use std::collections::BTreeMap;
 
-use sea_orm::{DbErr, SqlErr};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    ModelTrait, PrimaryKeyTrait, SqlErr,
+};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::{
+    audit::{self, Action, Entry},
     catalog::{partial_date::PartialDate, rules},
     error::{AppError, AppResult},
     language::Language,
+    staff::Principal,
 };
 
 /// A field of an update: left as it is, or set (`Set(None)` clears a
@@ -72,4 +78,81 @@ pub(crate) fn unique(field: &str, what: &str) -> impl FnOnce(DbErr) -> AppError 
 
 pub(crate) fn json(value: &impl Serialize) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// Writes `desired` over `current` when they differ; returns the row as stored.
+pub(crate) async fn save_changes<M, A, C>(db: &C, current: M, desired: M) -> AppResult<M>
+where
+    M: ModelTrait + IntoActiveModel<A> + PartialEq,
+    A: ActiveModelTrait<Entity = M::Entity> + ActiveModelBehavior + Send,
+    M::Entity: EntityTrait<Model = M>,
+    C: ConnectionTrait,
+{
+    if desired == current {
+        Ok(current)
+    } else {
+        Ok(desired.into_active_model().reset_all().update(db).await?)
+    }
+}
+
+/// Sets the given languages of a one-text translation table (titles, names):
+/// `row` builds the row for (owner, language, text).
+pub(crate) async fn set_texts<M, A, C>(
+    db: &C,
+    owner: i64,
+    texts: &Texts,
+    row: fn(i64, String, String) -> M,
+) -> AppResult<()>
+where
+    M: ModelTrait + IntoActiveModel<A> + PartialEq,
+    A: ActiveModelTrait<Entity = M::Entity> + ActiveModelBehavior + Send,
+    M::Entity: EntityTrait<Model = M>,
+    (i64, String): Into<<<M::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    C: ConnectionTrait,
+{
+    for (language, text) in texts {
+        let desired = row(owner, language.as_str().to_owned(), text.trim().to_owned());
+        match M::Entity::find_by_id((owner, language.as_str().to_owned()))
+            .one(db)
+            .await?
+        {
+            Some(current) => {
+                save_changes(db, current, desired).await?;
+            }
+            None => {
+                M::Entity::insert(desired.into_active_model().reset_all())
+                    .exec_without_returning(db)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Records a write in the audit log, unless it changed nothing; `before` is
+/// `None` for a creation.
+pub(crate) async fn audit_write<C: ConnectionTrait>(
+    db: &C,
+    by: &Principal,
+    (entity, entity_id): (&str, i64),
+    before: Option<Value>,
+    after: Value,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if before.as_ref() == Some(&after) {
+        return Ok(());
+    }
+    let action = if before.is_some() {
+        Action::Update
+    } else {
+        Action::Create
+    };
+    let entry = Entry {
+        action,
+        entity,
+        entity_id,
+        before,
+        after: Some(after),
+    };
+    audit::record(db, by, entry, now).await
 }

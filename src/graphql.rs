@@ -24,8 +24,8 @@ use std::{
 };
 
 use async_graphql::{
-    dataloader::{DataLoader, HashMapCache},
     Context, EmptySubscription, MergedObject, Schema, SchemaBuilder,
+    dataloader::{DataLoader, HashMapCache},
 };
 use sea_orm::DatabaseConnection;
 
@@ -33,9 +33,9 @@ use crate::{
     clock::Clock,
     error::AppError,
     language::{Language, LanguagePreference, Translated},
-    staff::{throttle::LoginThrottle, Actor},
+    staff::{Actor, throttle::LoginThrottle},
 };
-pub use limits::{with_code, Limits};
+pub use limits::{Limits, with_code};
 pub use loaders::CatalogLoader;
 
 /// The root query: one part per domain type, merged.

@@ -5,16 +5,16 @@
 use std::{sync::Arc, time::Instant};
 
 use async_graphql::{
+    ServerError,
     http::GraphiQLSource,
     parser::{parse_query, types::OperationType},
-    ServerError,
 };
 use poem::{
+    Body, Endpoint, IntoResponse, Request, Response,
     error::ReadBodyError,
     handler,
-    http::{header, StatusCode},
+    http::{StatusCode, header},
     web::{Data, Html},
-    Body, Endpoint, IntoResponse, Request, Response,
 };
 use serde_json::json;
 
@@ -24,8 +24,8 @@ use crate::{
     graphql,
     language::LanguagePreference,
     staff::{
-        credentials::{self, Refusal},
         Actor,
+        credentials::{self, Refusal},
     },
 };
 
@@ -48,7 +48,9 @@ pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -
             return refusal_response(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
-                &format!("not a GraphQL request: {message} (expected ?query=… and optionally variables, operationName)"),
+                &format!(
+                    "not a GraphQL request: {message} (expected ?query=… and optionally variables, operationName)"
+                ),
             );
         }
     };
@@ -130,7 +132,9 @@ pub async fn graphql_post(
             return refusal_response(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
-                &format!("not a GraphQL request: {err} (expected {{\"query\": …, \"variables\": …, \"operationName\": …}})"),
+                &format!(
+                    "not a GraphQL request: {err} (expected {{\"query\": …, \"variables\": …, \"operationName\": …}})"
+                ),
             );
         }
     };
@@ -359,7 +363,7 @@ pub async fn log_request<E: Endpoint>(next: E, request: Request) -> poem::Result
 
 #[cfg(test)]
 mod tests {
-    use super::{client_address, selects_mutation, Request};
+    use super::{Request, client_address, selects_mutation};
 
     #[test]
     fn client_address_believes_only_trusted_proxies() {

@@ -5,8 +5,8 @@ use entity::{
     policy_area,
 };
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
 };
 
 use super::{

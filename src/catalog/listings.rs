@@ -1,7 +1,7 @@
 //! The catalogue's other lists, each ordered by a unique, human-meaningful key.
 
 use entity::{action_plan, country, focal_point, institution, policy_area};
-use sea_orm::{sea_query::Query, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Query};
 
 use super::{
     pagination::{Listing, Ordering},

@@ -8,11 +8,13 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, TransactionTrait,
+    EntityTrait, ModelTrait, QueryFilter, TransactionTrait,
 };
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::{check_period, check_texts, json, stored_date, unique, Change, Texts};
+use super::{
+    Change, Texts, audit_write, check_period, check_texts, json, save_changes, stored_date, unique,
+};
 use crate::{
     audit::{self, Action, Entry},
     catalog::{
@@ -163,9 +165,7 @@ async fn set_texts<C: ConnectionTrait>(
                 .or_else(|| current.additional_information.clone()),
             ..current.clone()
         };
-        if desired != current {
-            desired.into_active_model().reset_all().update(db).await?;
-        }
+        save_changes(db, current, desired).await?;
     }
     Ok(())
 }
@@ -249,14 +249,7 @@ pub async fn create(
         .await?;
     }
     let after = snapshot(&txn, &row).await?;
-    let entry = Entry {
-        action: Action::Create,
-        entity: "commitment",
-        entity_id: row.id,
-        before: None,
-        after: Some(after),
-    };
-    audit::record(&txn, by, entry, now).await?;
+    audit_write(&txn, by, ("commitment", row.id), None, after, now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -309,23 +302,10 @@ pub async fn update(
         period_end: end.map(|d| d.to_string()),
         ..current.clone()
     };
-    let row = if desired == current {
-        current
-    } else {
-        desired.into_active_model().reset_all().update(&txn).await?
-    };
+    let row = save_changes(&txn, current, desired).await?;
     set_texts(&txn, row.id, &changes.texts).await?;
     let after = snapshot(&txn, &row).await?;
-    if after != before {
-        let entry = Entry {
-            action: Action::Update,
-            entity: "commitment",
-            entity_id: row.id,
-            before: Some(before),
-            after: Some(after),
-        };
-        audit::record(&txn, by, entry, now).await?;
-    }
+    audit_write(&txn, by, ("commitment", row.id), Some(before), after, now).await?;
     txn.commit().await?;
     Ok(row)
 }

@@ -5,13 +5,15 @@ use chrono::{DateTime, Utc};
 use entity::{commitment, milestone, milestone_translation};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::{check_period, check_texts, json, stored_date, Change, Texts};
+use super::{
+    Change, Texts, audit_write, check_period, check_texts, json, save_changes, set_texts,
+    stored_date,
+};
 use crate::{
-    audit::{self, Action, Entry},
     catalog::{partial_date::PartialDate, rules::MAX_TITLE_CHARS, vocabulary::MilestoneStatus},
     error::{AppError, AppResult},
     staff::Actor,
@@ -45,36 +47,12 @@ async fn snapshot<C: ConnectionTrait>(db: &C, row: &milestone::Model) -> AppResu
     Ok(json!({ "milestone": json(row), "title": titles }))
 }
 
-async fn set_titles<C: ConnectionTrait>(
-    db: &C,
-    milestone_id: i64,
-    titles: &Texts,
-) -> AppResult<()> {
-    for (language, title) in titles {
-        let existing =
-            milestone_translation::Entity::find_by_id((milestone_id, language.as_str().to_owned()))
-                .one(db)
-                .await?;
-        let title = title.trim().to_owned();
-        match existing {
-            Some(row) if row.title == title => {}
-            Some(row) => {
-                let mut row = row.into_active_model();
-                row.title = Set(title);
-                row.update(db).await?;
-            }
-            None => {
-                milestone_translation::ActiveModel {
-                    milestone_id: Set(milestone_id),
-                    language: Set(language.as_str().to_owned()),
-                    title: Set(title),
-                }
-                .insert(db)
-                .await?;
-            }
-        }
+fn title_row(milestone_id: i64, language: String, title: String) -> milestone_translation::Model {
+    milestone_translation::Model {
+        milestone_id,
+        language,
+        title,
     }
-    Ok(())
 }
 
 /// Appends a milestone to a commitment.
@@ -119,16 +97,9 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    set_titles(&txn, row.id, &new.title).await?;
+    set_texts(&txn, row.id, &new.title, title_row).await?;
     let after = snapshot(&txn, &row).await?;
-    let entry = Entry {
-        action: Action::Create,
-        entity: "milestone",
-        entity_id: row.id,
-        before: None,
-        after: Some(after),
-    };
-    audit::record(&txn, by, entry, now).await?;
+    audit_write(&txn, by, ("milestone", row.id), None, after, now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -172,23 +143,10 @@ pub async fn update(
         status: status.map(|s| s.as_str().to_owned()),
         ..current.clone()
     };
-    let row = if desired == current {
-        current
-    } else {
-        desired.into_active_model().reset_all().update(&txn).await?
-    };
-    set_titles(&txn, row.id, &changes.title).await?;
+    let row = save_changes(&txn, current, desired).await?;
+    set_texts(&txn, row.id, &changes.title, title_row).await?;
     let after = snapshot(&txn, &row).await?;
-    if after != before {
-        let entry = Entry {
-            action: Action::Update,
-            entity: "milestone",
-            entity_id: row.id,
-            before: Some(before),
-            after: Some(after),
-        };
-        audit::record(&txn, by, entry, now).await?;
-    }
+    audit_write(&txn, by, ("milestone", row.id), Some(before), after, now).await?;
     txn.commit().await?;
     Ok(row)
 }

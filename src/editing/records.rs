@@ -10,18 +10,20 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
 };
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::{check_period, check_texts, json, stored_date, unique, Change, Texts};
+use super::{
+    Change, Texts, audit_write, check_period, check_texts, json, save_changes, set_texts,
+    stored_date, unique,
+};
 use crate::{
-    audit::{self, Action, Entry},
     catalog::{
         partial_date::PartialDate,
         rules::{self, MAX_TITLE_CHARS},
         vocabulary::{ActionPlanStatus, InstitutionKind},
     },
     error::{AppError, AppResult},
-    staff::{Actor, Principal},
+    staff::Actor,
 };
 
 fn optional_text(field: &str, value: Option<String>) -> AppResult<Option<String>> {
@@ -40,33 +42,6 @@ fn key(value: &str) -> AppResult<String> {
     let value = value.trim().to_owned();
     rules::key(&value).map_err(|message| AppError::bad_input("key", message))?;
     Ok(value)
-}
-
-async fn write_audit<C: ConnectionTrait>(
-    db: &C,
-    by: &Principal,
-    entity: &str,
-    entity_id: i64,
-    before: Option<Value>,
-    after: Value,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    if before.as_ref() == Some(&after) {
-        return Ok(());
-    }
-    let action = if before.is_some() {
-        Action::Update
-    } else {
-        Action::Create
-    };
-    let entry = Entry {
-        action,
-        entity,
-        entity_id,
-        before,
-        after: Some(after),
-    };
-    audit::record(db, by, entry, now).await
 }
 
 // --- institutions -----------------------------------------------------------
@@ -99,35 +74,12 @@ async fn institution_snapshot<C: ConnectionTrait>(
     Ok(json!({ "institution": json(row), "name": names }))
 }
 
-async fn set_institution_names<C: ConnectionTrait>(
-    db: &C,
-    id: i64,
-    names: &Texts,
-) -> AppResult<()> {
-    for (language, name) in names {
-        let name = name.trim().to_owned();
-        match institution_translation::Entity::find_by_id((id, language.as_str().to_owned()))
-            .one(db)
-            .await?
-        {
-            Some(row) if row.name == name => {}
-            Some(row) => {
-                let mut row = row.into_active_model();
-                row.name = Set(name);
-                row.update(db).await?;
-            }
-            None => {
-                institution_translation::ActiveModel {
-                    institution_id: Set(id),
-                    language: Set(language.as_str().to_owned()),
-                    name: Set(name),
-                }
-                .insert(db)
-                .await?;
-            }
-        }
+fn name_row(institution_id: i64, language: String, name: String) -> institution_translation::Model {
+    institution_translation::Model {
+        institution_id,
+        language,
+        name,
     }
-    Ok(())
 }
 
 pub async fn create_institution(
@@ -156,9 +108,9 @@ pub async fn create_institution(
     .insert(&txn)
     .await
     .map_err(unique("key", "an institution with this key"))?;
-    set_institution_names(&txn, row.id, &new.name).await?;
+    set_texts(&txn, row.id, &new.name, name_row).await?;
     let after = institution_snapshot(&txn, &row).await?;
-    write_audit(&txn, by, "institution", row.id, None, after, now).await?;
+    audit_write(&txn, by, ("institution", row.id), None, after, now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -190,14 +142,10 @@ pub async fn update_institution(
         },
         ..current.clone()
     };
-    let row = if desired == current {
-        current
-    } else {
-        desired.into_active_model().reset_all().update(&txn).await?
-    };
-    set_institution_names(&txn, row.id, &changes.name).await?;
+    let row = save_changes(&txn, current, desired).await?;
+    set_texts(&txn, row.id, &changes.name, name_row).await?;
     let after = institution_snapshot(&txn, &row).await?;
-    write_audit(&txn, by, "institution", row.id, Some(before), after, now).await?;
+    audit_write(&txn, by, ("institution", row.id), Some(before), after, now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -242,7 +190,7 @@ pub async fn save_policy_area(
             (row, Some(before))
         }
     };
-    write_audit(&txn, by, "policy_area", row.id, before, json(&row), now).await?;
+    audit_write(&txn, by, ("policy_area", row.id), before, json(&row), now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -328,12 +276,10 @@ pub async fn save_focal_point(
         row.insert(&txn)
             .await
             .map_err(unique("key", "a focal point with this key"))?
-    } else if desired == current {
-        current
     } else {
-        desired.into_active_model().reset_all().update(&txn).await?
+        save_changes(&txn, current, desired).await?
     };
-    write_audit(&txn, by, "focal_point", row.id, before, json(&row), now).await?;
+    audit_write(&txn, by, ("focal_point", row.id), before, json(&row), now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -372,35 +318,16 @@ async fn action_plan_snapshot<C: ConnectionTrait>(
     Ok(json!({ "actionPlan": json(row), "title": titles }))
 }
 
-async fn set_action_plan_titles<C: ConnectionTrait>(
-    db: &C,
-    id: i64,
-    titles: &Texts,
-) -> AppResult<()> {
-    for (language, title) in titles {
-        let title = title.trim().to_owned();
-        match action_plan_translation::Entity::find_by_id((id, language.as_str().to_owned()))
-            .one(db)
-            .await?
-        {
-            Some(row) if row.title == title => {}
-            Some(row) => {
-                let mut row = row.into_active_model();
-                row.title = Set(title);
-                row.update(db).await?;
-            }
-            None => {
-                action_plan_translation::ActiveModel {
-                    action_plan_id: Set(id),
-                    language: Set(language.as_str().to_owned()),
-                    title: Set(title),
-                }
-                .insert(db)
-                .await?;
-            }
-        }
+fn title_row(
+    action_plan_id: i64,
+    language: String,
+    title: String,
+) -> action_plan_translation::Model {
+    action_plan_translation::Model {
+        action_plan_id,
+        language,
+        title,
     }
-    Ok(())
 }
 
 pub async fn create_action_plan(
@@ -440,9 +367,9 @@ pub async fn create_action_plan(
     .insert(&txn)
     .await
     .map_err(unique("key", "an action plan with this key"))?;
-    set_action_plan_titles(&txn, row.id, &new.title).await?;
+    set_texts(&txn, row.id, &new.title, title_row).await?;
     let after = action_plan_snapshot(&txn, &row).await?;
-    write_audit(&txn, by, "action_plan", row.id, None, after, now).await?;
+    audit_write(&txn, by, ("action_plan", row.id), None, after, now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -478,14 +405,10 @@ pub async fn update_action_plan(
         status: status.map(|s| s.as_str().to_owned()),
         ..current.clone()
     };
-    let row = if desired == current {
-        current
-    } else {
-        desired.into_active_model().reset_all().update(&txn).await?
-    };
-    set_action_plan_titles(&txn, row.id, &changes.title).await?;
+    let row = save_changes(&txn, current, desired).await?;
+    set_texts(&txn, row.id, &changes.title, title_row).await?;
     let after = action_plan_snapshot(&txn, &row).await?;
-    write_audit(&txn, by, "action_plan", row.id, Some(before), after, now).await?;
+    audit_write(&txn, by, ("action_plan", row.id), Some(before), after, now).await?;
     txn.commit().await?;
     Ok(row)
 }

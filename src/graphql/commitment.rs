@@ -3,13 +3,13 @@
 use super::guards::{HasRole, StaffOnly};
 use crate::staff::Role;
 use async_graphql::{
-    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID,
+    Context, Enum, ErrorExtensions, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
 };
 use entity::{commitment, commitment_translation};
 
 use super::{
     action_plan::ActionPlan,
-    connection::{connection, page_cost, ListConnection, SHORT_LIST_COST},
+    connection::{ListConnection, SHORT_LIST_COST, connection, page_cost},
     focal_point::FocalPoint,
     institution::Institution,
     loaders::{
@@ -18,7 +18,7 @@ use super::{
         SupportInstitutionsOfCommitment,
     },
     milestone::Milestone,
-    node::{decode_as, global_id, NodeType},
+    node::{NodeType, decode_as, global_id},
     policy_area::PolicyArea,
     prefetch,
     scalars::PartialDate,
@@ -33,7 +33,7 @@ use crate::{
         pagination::PageRequest,
         vocabulary::{self, IrmCompletion as DomainCompletion},
     },
-    editing::{commitments as editing, Change},
+    editing::{Change, commitments as editing},
     error::{AppError, AppResult},
 };
 
@@ -643,26 +643,9 @@ pub struct CreateCommitmentInput {
     /// Where it stands; active unless said otherwise.
     #[graphql(default_with = "CommitmentStatus::Active")]
     pub status: CommitmentStatus,
-    /// Short title, in one or more languages.
-    pub title: Vec<TextInput>,
-    /// Full title.
-    #[graphql(default)]
-    pub full_title: Vec<TextInput>,
-    /// "What is the public problem that the commitment will address?"
-    #[graphql(default)]
-    pub public_problem: Vec<TextInput>,
-    /// "What is the commitment?"
-    #[graphql(default)]
-    pub description: Vec<TextInput>,
-    /// "How will the commitment contribute to solve the public problem?"
-    #[graphql(default)]
-    pub how_it_contributes: Vec<TextInput>,
-    /// "Why is this commitment relevant to OGP values?"
-    #[graphql(default)]
-    pub ogp_relevance: Vec<TextInput>,
-    /// "Additional information".
-    #[graphql(default)]
-    pub additional_information: Vec<TextInput>,
+    /// Its texts; a short title is required in at least one language.
+    #[graphql(flatten)]
+    pub texts: CommitmentTextsInput,
     /// Start of the implementation period.
     pub start_date: Option<PartialDate>,
     /// End of the implementation period.
@@ -677,14 +660,9 @@ pub struct CreateCommitmentInput {
     pub policy_area_ids: Vec<ID>,
 }
 
-/// Changes to a commitment: fields left out stay as they are; texts are set
-/// for the languages given.
+/// The translatable texts of a commitment, each as `[{ language, text }]`.
 #[derive(InputObject)]
-pub struct UpdateCommitmentInput {
-    /// The commitment (a `Commitment.id`).
-    pub id: ID,
-    /// Where it stands.
-    pub status: Option<CommitmentStatus>,
+pub struct CommitmentTextsInput {
     /// Short title.
     #[graphql(default)]
     pub title: Vec<TextInput>,
@@ -706,6 +684,36 @@ pub struct UpdateCommitmentInput {
     /// "Additional information".
     #[graphql(default)]
     pub additional_information: Vec<TextInput>,
+}
+
+impl CommitmentTextsInput {
+    fn into_domain(self) -> Result<editing::CommitmentTexts> {
+        Ok(editing::CommitmentTexts {
+            title: inputs::texts("title", self.title)?,
+            full_title: inputs::texts("fullTitle", self.full_title)?,
+            public_problem: inputs::texts("publicProblem", self.public_problem)?,
+            description: inputs::texts("description", self.description)?,
+            how_it_contributes: inputs::texts("howItContributes", self.how_it_contributes)?,
+            ogp_relevance: inputs::texts("ogpRelevance", self.ogp_relevance)?,
+            additional_information: inputs::texts(
+                "additionalInformation",
+                self.additional_information,
+            )?,
+        })
+    }
+}
+
+/// Changes to a commitment: fields left out stay as they are; texts are set
+/// for the languages given.
+#[derive(InputObject)]
+pub struct UpdateCommitmentInput {
+    /// The commitment (a `Commitment.id`).
+    pub id: ID,
+    /// Where it stands.
+    pub status: Option<CommitmentStatus>,
+    /// Texts to set, by language; other languages are kept.
+    #[graphql(flatten)]
+    pub texts: CommitmentTextsInput,
     /// Start of the implementation period (`null` clears it).
     pub start_date: MaybeUndefined<PartialDate>,
     /// End of the implementation period (`null` clears it).
@@ -734,18 +742,7 @@ impl CommitmentMutation {
             action_plan_id: id_of("actionPlanId", &input.action_plan_id, NodeType::ActionPlan)?,
             code: input.code.trim().to_owned(),
             status: input.status.into(),
-            texts: editing::CommitmentTexts {
-                title: inputs::texts("title", input.title)?,
-                full_title: inputs::texts("fullTitle", input.full_title)?,
-                public_problem: inputs::texts("publicProblem", input.public_problem)?,
-                description: inputs::texts("description", input.description)?,
-                how_it_contributes: inputs::texts("howItContributes", input.how_it_contributes)?,
-                ogp_relevance: inputs::texts("ogpRelevance", input.ogp_relevance)?,
-                additional_information: inputs::texts(
-                    "additionalInformation",
-                    input.additional_information,
-                )?,
-            },
+            texts: input.texts.into_domain()?,
             start_date: input.start_date.map(|d| d.0),
             end_date: input.end_date.map(|d| d.0),
             lead_institution_id: input
@@ -790,18 +787,7 @@ impl CommitmentMutation {
         };
         let changes = editing::CommitmentChanges {
             status: inputs::keep_or(input.status, Into::into),
-            texts: editing::CommitmentTexts {
-                title: inputs::texts("title", input.title)?,
-                full_title: inputs::texts("fullTitle", input.full_title)?,
-                public_problem: inputs::texts("publicProblem", input.public_problem)?,
-                description: inputs::texts("description", input.description)?,
-                how_it_contributes: inputs::texts("howItContributes", input.how_it_contributes)?,
-                ogp_relevance: inputs::texts("ogpRelevance", input.ogp_relevance)?,
-                additional_information: inputs::texts(
-                    "additionalInformation",
-                    input.additional_information,
-                )?,
-            },
+            texts: input.texts.into_domain()?,
             start_date: inputs::change(input.start_date, |d| d.0),
             end_date: inputs::change(input.end_date, |d| d.0),
             lead_institution_id,

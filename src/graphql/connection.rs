@@ -1,15 +1,15 @@
 //! Relay connections over the catalogue's keyset-paginated lists.
 
 use async_graphql::{
-    connection::{Connection, Edge, EmptyFields},
     Context, ErrorExtensions, Lookahead, Object, Result,
+    connection::{Connection, Edge, EmptyFields},
 };
 use futures_util::future::BoxFuture;
 use sea_orm::EntityTrait;
 
 use super::RequestLoader;
 use crate::{
-    catalog::pagination::{Listing, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+    catalog::pagination::{DEFAULT_PAGE_SIZE, Listing, MAX_PAGE_SIZE, PageRequest},
     error::AppResult,
 };
 

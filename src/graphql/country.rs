@@ -1,14 +1,14 @@
 //! Countries taking part in OGP.
 
 use super::prefetch;
-use async_graphql::{Context, Object, Result, ID};
+use async_graphql::{Context, ID, Object, Result};
 use entity::country;
 
 use super::{
     action_plan::ActionPlan,
-    connection::{connection, page_cost, ListConnection, SHORT_LIST_COST},
+    connection::{ListConnection, SHORT_LIST_COST, connection, page_cost},
     loaders::ActionPlansOfCountry,
-    node::{global_id, NodeType},
+    node::{NodeType, global_id},
 };
 use crate::catalog::{listings, pagination::PageRequest};
 

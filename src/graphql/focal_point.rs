@@ -3,14 +3,14 @@
 use super::guards::HasRole;
 use super::prefetch;
 use crate::staff::Role;
-use async_graphql::{Context, Object, Result, ID};
+use async_graphql::{Context, ID, Object, Result};
 use entity::focal_point;
 
 use super::{
     commitment::Commitment,
-    connection::{connection, page_cost, ListConnection},
+    connection::{ListConnection, connection, page_cost},
     loaders::CommitmentsOfFocalPoint,
-    node::{global_id, NodeType},
+    node::{NodeType, global_id},
 };
 use super::{
     inputs,
@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     catalog::{listings, pagination::PageRequest},
-    editing::{records, Change},
+    editing::{Change, records},
 };
 use async_graphql::{ErrorExtensions, InputObject, MaybeUndefined};
 

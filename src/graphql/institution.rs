@@ -4,15 +4,15 @@ use super::guards::HasRole;
 use super::prefetch;
 use crate::staff::Role;
 use async_graphql::{
-    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID,
+    Context, Enum, ErrorExtensions, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
 };
 use entity::{institution, institution_translation};
 
 use super::{
-    commitment::{commitment_connection, scoped, Commitment, CommitmentFilter, CommitmentOrder},
-    connection::{connection, page_cost, ListConnection, SHORT_LIST_COST},
+    commitment::{Commitment, CommitmentFilter, CommitmentOrder, commitment_connection, scoped},
+    connection::{ListConnection, SHORT_LIST_COST, connection, page_cost},
     loaders::InstitutionTranslations,
-    node::{global_id, NodeType},
+    node::{NodeType, global_id},
 };
 use super::{
     inputs::{self, TextInput},

@@ -4,11 +4,11 @@
 use std::{sync::Arc, time::Duration};
 
 use async_graphql::{
+    Response, ServerError, ServerResult, ValidationResult, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
     },
     parser::types::{ExecutableDocument, Selection, SelectionSet},
-    Response, ServerError, ServerResult, ValidationResult, Variables,
 };
 
 use crate::error::ErrorCode;

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{dataloader::Loader, ErrorExtensions};
+use async_graphql::{ErrorExtensions, dataloader::Loader};
 use entity::{
     action_plan, action_plan_translation, commitment, commitment_translation, country, focal_point,
     institution, institution_translation, milestone, milestone_translation, policy_area,

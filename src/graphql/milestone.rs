@@ -2,7 +2,7 @@
 
 use super::guards::StaffOnly;
 use async_graphql::{
-    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID,
+    Context, Enum, ErrorExtensions, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
 };
 use entity::{milestone, milestone_translation};
 
@@ -10,7 +10,7 @@ use super::{
     commitment::Commitment,
     connection::SHORT_LIST_COST,
     loaders::{CommitmentById, MilestoneTranslations},
-    node::{global_id, NodeType},
+    node::{NodeType, global_id},
     scalars::PartialDate,
 };
 use super::{

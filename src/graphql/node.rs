@@ -1,8 +1,8 @@
 //! Relay global object identification: every entity has an opaque `id` that
 //! `node(id:)` resolves.
 
-use async_graphql::{Context, Interface, Object, Result, ID};
-use base64::{engine::general_purpose::STANDARD, Engine};
+use async_graphql::{Context, ID, Interface, Object, Result};
+use base64::{Engine, engine::general_purpose::STANDARD};
 
 use super::{
     action_plan::ActionPlan, commitment::Commitment, country::Country, focal_point::FocalPoint,

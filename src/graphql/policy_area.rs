@@ -2,14 +2,14 @@
 
 use super::guards::HasRole;
 use crate::staff::Role;
-use async_graphql::{Context, Object, Result, ID};
+use async_graphql::{Context, ID, Object, Result};
 use entity::policy_area;
 
 use super::staff::{actor, id_of, now};
 use super::{
-    commitment::{commitment_connection, Commitment, CommitmentFilter, CommitmentOrder},
-    connection::{connection, no_prefetch, page_cost, ListConnection},
-    node::{global_id, NodeType},
+    commitment::{Commitment, CommitmentFilter, CommitmentOrder, commitment_connection},
+    connection::{ListConnection, connection, no_prefetch, page_cost},
+    node::{NodeType, global_id},
 };
 use crate::{
     catalog::{listings, pagination::PageRequest},

@@ -14,7 +14,7 @@ use async_graphql::{Lookahead, Result};
 use entity::{action_plan, commitment, country, focal_point, institution, milestone};
 use futures_util::future::BoxFuture;
 
-use super::{loaders::*, RequestLoader};
+use super::{RequestLoader, loaders::*};
 
 /// Whether any of `fields` is selected.
 fn any(look: &Lookahead<'_>, fields: &[&str]) -> bool {

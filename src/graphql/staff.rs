@@ -2,28 +2,28 @@
 
 use super::guards::{HasRole, StaffOnly};
 use std::sync::{
-    atomic::{AtomicBool, Ordering},
     Arc,
+    atomic::{AtomicBool, Ordering},
 };
 
 use async_graphql::{
-    Context, Enum, ErrorExtensions, InputObject, Json, Object, Result, SimpleObject, ID,
+    Context, Enum, ErrorExtensions, ID, InputObject, Json, Object, Result, SimpleObject,
 };
 use chrono::{DateTime, Utc};
 use entity::{audit_entry, staff_account};
 
 use super::{
-    connection::{connection, no_prefetch, page_cost, ListConnection},
+    connection::{ListConnection, connection, no_prefetch, page_cost},
     focal_point::FocalPoint,
     loaders::FocalPointById,
-    node::{decode_as, NodeType},
+    node::{NodeType, decode_as},
 };
 use crate::{
     audit::{self, AuditFilter},
     catalog::pagination::PageRequest,
     clock::Clock,
     error::AppError,
-    staff::{accounts, credentials, throttle::LoginThrottle, Actor, Principal, Role},
+    staff::{Actor, Principal, Role, accounts, credentials, throttle::LoginThrottle},
 };
 
 /// The client address of a request, for login throttling only (it is never

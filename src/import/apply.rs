@@ -15,8 +15,8 @@ use sea_orm::{
 };
 
 use super::{
-    format::{ActionPlanRecord, CatalogFile, CommitmentRecord, Texts},
     ImportError, ImportReport, Problem,
+    format::{ActionPlanRecord, CatalogFile, CommitmentRecord, Texts},
 };
 
 /// Applies the file; references to records neither in the file nor in the

@@ -4,11 +4,11 @@
 use std::collections::HashSet;
 
 use super::{
-    format::{
-        ActionPlanRecord, CatalogFile, CommitmentRecord, InstitutionRecord, IrmRecord,
-        MilestoneRecord, Texts, FORMAT,
-    },
     Problem,
+    format::{
+        ActionPlanRecord, CatalogFile, CommitmentRecord, FORMAT, InstitutionRecord, IrmRecord,
+        MilestoneRecord, Texts,
+    },
 };
 use crate::{
     catalog::{

@@ -11,10 +11,10 @@ use sea_orm::{
 };
 
 use super::{
+    Principal, Role,
     credentials::{self, Kind, SESSION_LIFETIME},
     passwords,
     throttle::LoginThrottle,
-    Principal, Role,
 };
 use crate::error::{AppError, AppResult};
 

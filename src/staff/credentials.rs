@@ -1,7 +1,7 @@
 //! API tokens and login sessions. A token is 256 random bits shown once; only
 //! its SHA-256 is stored, so a copy of the database holds no usable token.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use entity::{staff_account, staff_credential, staff_role};
 use rand_core::{OsRng, RngCore};

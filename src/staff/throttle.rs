@@ -117,9 +117,11 @@ mod tests {
         let clock = Arc::new(ManualClock::starting_at(Utc::now()));
         let throttle = LoginThrottle::new(clock);
         for n in 0..CLIENT_ATTEMPTS {
-            assert!(throttle
-                .attempt(&format!("user{n}@example.org"), "10.0.0.1")
-                .is_ok());
+            assert!(
+                throttle
+                    .attempt(&format!("user{n}@example.org"), "10.0.0.1")
+                    .is_ok()
+            );
         }
         assert!(throttle.attempt("another@example.org", "10.0.0.1").is_err());
     }

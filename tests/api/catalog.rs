@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{all_codes, codes, on_both_backends, TestApp};
+use crate::support::{TestApp, all_codes, codes, on_both_backends};
 
 on_both_backends! {
     async fn the_documented_commitment_query_answers_mo0018_with_three_milestones(backend: Backend) {

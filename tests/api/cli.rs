@@ -1,120 +1,17 @@
 //! The real `ogp-pulse` binary, on SQLite files in temporary directories.
 
 use std::{
-    fs::File,
-    io::{Read, Write},
-    net::{TcpListener, TcpStream},
+    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, ExitStatus, Stdio},
-    thread::sleep,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::support::{bundled_json, mo0018};
-
-/// The binary with none of its settings inherited from the environment,
-/// run in `dir` (so a default SQLite file could never land in the repository).
-fn ogp_pulse(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ogp-pulse"));
-    for (name, _) in std::env::vars_os() {
-        let inherited = name.to_str().is_some_and(|name| {
-            name == "DATABASE_URL" || name == "RUST_LOG" || name.starts_with("OGP_PULSE_")
-        });
-        if inherited {
-            command.env_remove(name);
-        }
-    }
-    command.current_dir(dir).stdin(Stdio::null());
-    command
-}
-
-fn sqlite_url(dir: &Path) -> String {
-    format!("sqlite://{}/x.db", dir.display())
-}
-
-/// What a finished command printed.
-struct Finished {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-impl Finished {
-    fn assert_clean_failure(&self) {
-        assert_eq!(
-            self.status.code(),
-            Some(1),
-            "expected exit code 1; stderr: {}",
-            self.stderr
-        );
-        assert!(
-            !self.stderr.contains("panicked"),
-            "the binary panicked: {}",
-            self.stderr
-        );
-    }
-}
-
-/// Kills and reaps the child when dropped, whatever happened in the test.
-struct Running {
-    child: Child,
-    stderr: PathBuf,
-}
-
-impl Running {
-    fn spawn(mut command: Command, dir: &Path, name: &str) -> Self {
-        let stdout = dir.join(format!("{name}.stdout"));
-        let stderr = dir.join(format!("{name}.stderr"));
-        command
-            .stdout(File::create(&stdout).expect("create a stdout file"))
-            .stderr(File::create(&stderr).expect("create a stderr file"));
-        let child = command.spawn().expect("start ogp-pulse");
-        Self { child, stderr }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    /// Waits for the child to exit, at most `timeout`.
-    fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("poll the child") {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs a command to its end (at most two minutes).
-fn run(command: Command, dir: &Path) -> Finished {
-    let mut running = Running::spawn(command, dir, "run");
-    let Some(status) = running.wait(Duration::from_secs(120)) else {
-        panic!(
-            "ogp-pulse did not finish within 2 minutes; stderr: {}",
-            running.stderr()
-        );
-    };
-    Finished {
-        status,
-        stdout: std::fs::read_to_string(dir.join("run.stdout")).expect("read stdout"),
-        stderr: running.stderr(),
-    }
-}
+use crate::{
+    process::{Running, graphql, http, ogp_pulse, run, serve, sqlite_url},
+    support::{bundled_json, mo0018},
+};
 
 fn bundled_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/morocco-2018-2020.json")
@@ -125,7 +22,7 @@ fn export_schema_prints_the_committed_schema() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut command = ogp_pulse(dir.path());
     command.arg("export-schema");
-    let finished = run(command, dir.path());
+    let finished = run(command, dir.path(), None);
     assert!(finished.status.success(), "{}", finished.stderr);
     let committed =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql"))
@@ -147,7 +44,7 @@ async fn migrate_then_import_twice() {
 
     let mut command = ogp_pulse(dir.path());
     command.args(["migrate", "--database-url", &url]);
-    let finished = run(command, dir.path());
+    let finished = run(command, dir.path(), None);
     assert!(
         finished.status.success(),
         "migrate failed: {}",
@@ -165,7 +62,7 @@ async fn migrate_then_import_twice() {
             .env("DATABASE_URL", &url)
             .arg("import")
             .arg(bundled_file());
-        run(command, dir.path())
+        run(command, dir.path(), None)
     };
     let first = import();
     assert!(first.status.success(), "import failed: {}", first.stderr);
@@ -222,7 +119,7 @@ fn import_of_a_bad_file_names_record_and_field() {
 
     let mut command = ogp_pulse(dir.path());
     command.args(["--database-url", &url, "import"]).arg(&bad);
-    let finished = run(command, dir.path());
+    let finished = run(command, dir.path(), None);
     finished.assert_clean_failure();
     assert!(
         finished
@@ -245,7 +142,7 @@ fn import_of_a_bad_file_names_record_and_field() {
     command
         .args(["--database-url", &url, "import"])
         .arg(&not_json);
-    let finished = run(command, dir.path());
+    let finished = run(command, dir.path(), None);
     finished.assert_clean_failure();
     assert!(
         finished.stderr.contains("not a catalogue file"),
@@ -257,7 +154,7 @@ fn import_of_a_bad_file_names_record_and_field() {
     command
         .args(["--database-url", &url, "import"])
         .arg(dir.path().join("missing.json"));
-    let finished = run(command, dir.path());
+    let finished = run(command, dir.path(), None);
     finished.assert_clean_failure();
     assert!(
         finished.stderr.contains("cannot read"),
@@ -276,7 +173,7 @@ fn an_unsupported_database_url_is_one_clear_line() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut command = ogp_pulse(dir.path());
     command.args(["--database-url", "mysql://x", "migrate"]);
-    let finished = run(command, dir.path());
+    let finished = run(command, dir.path(), None);
     finished.assert_clean_failure();
     let lines: Vec<&str> = finished.stderr.trim().lines().collect();
     assert_eq!(lines.len(), 1, "expected one line: {}", finished.stderr);
@@ -292,7 +189,7 @@ fn an_unsupported_database_url_is_one_clear_line() {
     command
         .env("DATABASE_URL", "mysql://pulse:s3cret@db/ogp")
         .arg("migrate");
-    let finished = run(command, dir.path());
+    let finished = run(command, dir.path(), None);
     finished.assert_clean_failure();
     assert!(
         finished.stderr.contains("unsupported database URL"),
@@ -335,122 +232,18 @@ fn serve_on_a_port_in_use_fails_cleanly() {
     drop(taken);
 }
 
-/// An HTTP/1.1 exchange over a plain socket: the status and the body.
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    body: Option<&Value>,
-) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(20)))?;
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
-    let body = body.map(Value::to_string).unwrap_or_default();
-    if !body.is_empty() {
-        request.push_str("Content-Type: application/json\r\n");
-    }
-    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    stream.write_all(request.as_bytes())?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let response = String::from_utf8_lossy(&response).into_owned();
-    let invalid = |what: &str| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("{what}: {response:?}"),
-        )
-    };
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| invalid("no end of headers"))?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| invalid("no status"))?;
-    let chunked = head
-        .lines()
-        .any(|line| line.to_ascii_lowercase().replace(' ', "") == "transfer-encoding:chunked");
-    let body = if chunked {
-        dechunk(body).ok_or_else(|| invalid("bad chunks"))?
-    } else {
-        body.to_owned()
-    };
-    Ok((status, body))
-}
-
-fn dechunk(mut rest: &str) -> Option<String> {
-    let mut body = String::new();
-    loop {
-        let (size, after) = rest.split_once("\r\n")?;
-        let size = usize::from_str_radix(size.split(';').next()?.trim(), 16).ok()?;
-        if size == 0 {
-            return Some(body);
-        }
-        body.push_str(after.get(..size)?);
-        rest = after.get(size..)?.strip_prefix("\r\n")?;
-    }
-}
-
-/// A port nothing listens on (bound, read, released).
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port");
-    listener.local_addr().expect("local address").port()
-}
-
-/// Starts `serve` and waits until `/health` answers 200.
-fn serve(dir: &Path, extra: &[&str]) -> (Running, u16) {
-    let port = free_port();
-    let mut command = ogp_pulse(dir);
-    command
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            &sqlite_url(dir),
-        ])
-        .args(extra);
-    let mut running = Running::spawn(command, dir, "serve");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(status) = running.child.try_wait().expect("poll the server") {
-            panic!("serve exited with {status}; stderr: {}", running.stderr());
-        }
-        match http(port, "GET", "/health", None) {
-            Ok((200, _)) => return (running, port),
-            Ok((status, body)) => assert!(
-                Instant::now() < deadline,
-                "/health answers {status}: {body}"
-            ),
-            Err(err) => assert!(
-                Instant::now() < deadline,
-                "/health did not answer within 60 s ({err}); stderr: {}",
-                running.stderr()
-            ),
-        }
-        sleep(Duration::from_millis(100));
-    }
-}
-
-fn graphql(port: u16, query: &str) -> Value {
-    let (status, body) =
-        http(port, "POST", "/graphql", Some(&json!({ "query": query }))).expect("POST /graphql");
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap_or_else(|err| panic!("not JSON ({err}): {body}"))
-}
-
 #[test]
 fn serve_answers_graphql_and_graphiql() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (running, port) = serve(dir.path(), &[]);
 
-    let answer = graphql(
+    let (status, answer) = graphql(
         port,
+        None,
         r#"{ commitment(code: "MO0018") { milestones { title } } }"#,
+        json!({}),
     );
+    assert_eq!(status, 200, "{answer}");
     assert!(answer.get("errors").is_none(), "{answer}");
     assert!(
         answer
@@ -466,7 +259,7 @@ fn serve_answers_graphql_and_graphiql() {
         "{answer}"
     );
 
-    let (status, page) = http(port, "GET", "/", None).expect("GET /");
+    let (status, page) = http(port, "GET", "/", &[], None).expect("GET /");
     assert_eq!(status, 200, "{page}");
     assert!(page.to_ascii_lowercase().contains("graphiql"), "{page}");
     assert!(
@@ -480,7 +273,8 @@ fn serve_answers_graphql_and_graphiql() {
 fn serve_empty_starts_without_commitments() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (running, port) = serve(dir.path(), &["--empty"]);
-    let answer = graphql(port, "{ commitments { totalCount } }");
+    let (status, answer) = graphql(port, None, "{ commitments { totalCount } }", json!({}));
+    assert_eq!(status, 200, "{answer}");
     assert!(answer.get("errors").is_none(), "{answer}");
     assert_eq!(answer["data"]["commitments"]["totalCount"], 0, "{answer}");
     drop(running);
@@ -496,7 +290,7 @@ fn an_unreachable_database_is_one_clear_line_without_its_password() {
         "postgres://pulse:s3cret@127.0.0.1:1/ogp",
         "migrate",
     ]);
-    let finished = run(command, dir.path());
+    let finished = run(command, dir.path(), None);
     finished.assert_clean_failure();
     let lines: Vec<&str> = finished.stderr.trim().lines().collect();
     assert_eq!(lines.len(), 1, "expected one line: {}", finished.stderr);
@@ -514,7 +308,7 @@ fn an_unreachable_database_is_one_clear_line_without_its_password() {
         "sqlite:///nonexistent-dir/x.db",
         "migrate",
     ]);
-    let finished = run(command, dir.path());
+    let finished = run(command, dir.path(), None);
     finished.assert_clean_failure();
     assert!(
         finished.stderr.contains("cannot open database"),

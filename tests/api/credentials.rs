@@ -5,7 +5,7 @@ use chrono::Duration;
 use ogp_pulse::{clock::Clock, staff::Role};
 use serde_json::json;
 
-use crate::support::{on_both_backends, TestApp};
+use crate::support::{TestApp, on_both_backends};
 
 const CREATE: &str = "mutation($label: String!, $expiresAt: DateTime) { createApiToken(label: $label, expiresAt: $expiresAt) { token credential { id kind label expiresAt revokedAt } } }";
 

@@ -2,9 +2,9 @@
 //! field, and an audit entry for every write.
 
 use ogp_pulse::staff::Role;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::support::{on_both_backends, Reply, TestApp};
+use crate::support::{Reply, TestApp, on_both_backends};
 
 /// Tokens of every kind of caller, on the bundled plan.
 struct Callers {

@@ -1,8 +1,8 @@
 //! Filters of the commitments connection.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::support::{all_codes, codes, on_both_backends, TestApp};
+use crate::support::{TestApp, all_codes, codes, on_both_backends};
 
 const FILTERED: &str = r#"query Filtered($filter: CommitmentFilter) {
     commitments(first: 100, filter: $filter) { totalCount nodes { code } }

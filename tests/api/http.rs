@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{on_both_backends, TestApp};
+use crate::support::{TestApp, on_both_backends};
 
 fn encode(text: &str) -> String {
     text.bytes()

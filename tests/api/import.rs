@@ -13,9 +13,9 @@ use ogp_pulse::import::{self, ImportError, ImportReport, Problem};
 use sea_orm::{
     DatabaseConnection, EntityTrait, IdenStatic, Iterable, PaginatorTrait, PrimaryKeyToColumn,
 };
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::support::{bundled_json, mo0018, on_both_backends, TestApp};
+use crate::support::{TestApp, bundled_json, mo0018, on_both_backends};
 
 const PLAN: &str = "actionPlans[morocco-2018-2020]";
 

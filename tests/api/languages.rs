@@ -3,7 +3,7 @@
 use ogp_pulse::import;
 use serde_json::json;
 
-use crate::support::{bundled_json, mo0018, on_both_backends, Backend, TestApp};
+use crate::support::{Backend, TestApp, bundled_json, mo0018, on_both_backends};
 
 const TEXTS: &str = r#"{ commitment(code: "MO0018") {
     title language description

@@ -4,7 +4,7 @@ use ogp_pulse::config::ApiArgs;
 use sea_orm::TransactionTrait;
 use serde_json::json;
 
-use crate::support::{on_both_backends, TestApp};
+use crate::support::{TestApp, on_both_backends};
 
 /// GraphiQL's schema query: far deeper than 12 levels, and allowed.
 const INTROSPECTION: &str = r#"query IntrospectionQuery {

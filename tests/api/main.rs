@@ -8,6 +8,7 @@
     reason = "a failed expectation is a failed test"
 )]
 
+mod process;
 mod support;
 
 mod catalog;

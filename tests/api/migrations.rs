@@ -4,7 +4,7 @@ use entity::{commitment, commitment_translation};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
 
-use crate::support::{on_both_backends, TestDatabase};
+use crate::support::{TestDatabase, on_both_backends};
 
 on_both_backends! {
     async fn migrations_go_down_and_up_again(backend: Backend) {

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{on_both_backends, TestApp};
+use crate::support::{TestApp, on_both_backends};
 
 on_both_backends! {
     async fn every_entity_round_trips_through_node(backend: Backend) {

@@ -1,8 +1,8 @@
 //! Keyset pagination, forwards and backwards, across page boundaries.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::support::{all_codes, codes, on_both_backends, TestApp};
+use crate::support::{TestApp, all_codes, codes, on_both_backends};
 
 const PAGE: &str = r#"query Page($first: Int, $after: String, $last: Int, $before: String, $order: CommitmentOrder) {
     commitments(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {

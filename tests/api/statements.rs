@@ -2,9 +2,9 @@
 //! a page needs does not grow with the page size.
 
 use ogp_pulse::import;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::support::{on_both_backends, TestApp};
+use crate::support::{TestApp, on_both_backends};
 
 /// A catalogue of `count` commitments, each with a lead institution, two
 /// support institutions, two policy areas, three milestones, a focal point.

@@ -4,21 +4,21 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use ogp_pulse::{
-    app::{routes, AppState},
+    app::{AppState, routes},
     clock::{Clock, ManualClock},
     config::ApiArgs,
     db::Database,
     import,
-    staff::{accounts, Role},
+    staff::{Role, accounts},
 };
 use poem::{
+    EndpointExt,
     endpoint::BoxEndpoint,
     http::{HeaderMap, StatusCode},
     test::TestClient,
-    EndpointExt,
 };
 use sea_orm::{ConnectOptions, ConnectionTrait};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug)]
