@@ -15,6 +15,7 @@ use crate::{
     graphql::{self, AppSchema, Limits},
     http,
     language::Language,
+    ratelimit::RateLimiter,
     staff::throttle::LoginThrottle,
 };
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub cors_allowed_origins: Vec<String>,
     /// Reverse proxies whose `X-Forwarded-For` entries are believed.
     pub trusted_proxies: usize,
+    /// Secret of visitor keys.
+    pub visitor_salt: String,
 }
 
 impl AppState {
@@ -40,7 +43,21 @@ impl AppState {
     pub fn with_clock(db: Database, api: &ApiArgs, clock: Arc<dyn Clock>) -> Arc<Self> {
         let limits = api.limits();
         let throttle = Arc::new(LoginThrottle::new(Arc::clone(&clock)));
-        let schema = graphql::build_schema(db.conn.clone(), &limits, Arc::clone(&clock), throttle);
+        let limiter = Arc::new(RateLimiter::in_process(Arc::clone(&clock)));
+        let schema = graphql::build_schema(
+            db.conn.clone(),
+            &limits,
+            Arc::clone(&clock),
+            throttle,
+            limiter,
+            api.feedback_rules(),
+        );
+        let visitor_salt = api.visitor_salt.clone().unwrap_or_else(|| {
+            tracing::warn!(
+                "OGP_PULSE_VISITOR_SALT is not set: visitor keys change at each start and differ between instances"
+            );
+            crate::staff::credentials::generate_token()
+        });
         Arc::new(Self {
             db,
             clock,
@@ -49,6 +66,7 @@ impl AppState {
             default_language: api.default_language.clone(),
             cors_allowed_origins: api.cors_allowed_origins.clone(),
             trusted_proxies: api.trusted_proxies,
+            visitor_salt,
         })
     }
 }

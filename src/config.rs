@@ -6,7 +6,9 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{graphql::Limits, language::Language};
+use crate::{
+    feedback::submit::FeedbackRules, graphql::Limits, language::Language, ratelimit::Limit,
+};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ogp-pulse.db";
 
@@ -146,6 +148,25 @@ pub struct ApiArgs {
     #[arg(long, env = "OGP_PULSE_TRUSTED_PROXIES", default_value_t = 0)]
     pub trusted_proxies: usize,
 
+    /// Feedback submissions one visitor, and one client address, may make
+    /// per minute.
+    #[arg(long, env = "OGP_PULSE_FEEDBACK_PER_MINUTE", default_value_t = 5)]
+    pub feedback_per_minute: u32,
+
+    /// … and per hour.
+    #[arg(long, env = "OGP_PULSE_FEEDBACK_PER_HOUR", default_value_t = 30)]
+    pub feedback_per_hour: u32,
+
+    /// Longest feedback body, in characters.
+    #[arg(long, env = "OGP_PULSE_FEEDBACK_MAX_CHARS", default_value_t = 2000)]
+    pub feedback_max_chars: usize,
+
+    /// Secret mixed into visitor keys (hashes of a visitor's token and
+    /// address). Give every instance the same one, and keep it across
+    /// restarts; without it a random one is drawn at start.
+    #[arg(long, env = "OGP_PULSE_VISITOR_SALT", hide_env_values = true)]
+    pub visitor_salt: Option<String>,
+
     /// Longest a query may execute, in milliseconds.
     #[arg(long, env = "OGP_PULSE_EXECUTION_TIMEOUT_MS", default_value_t = 10_000)]
     pub execution_timeout_ms: u64,
@@ -161,6 +182,10 @@ impl Default for ApiArgs {
             max_body_bytes: limits.max_body_bytes,
             cors_allowed_origins: Vec::new(),
             trusted_proxies: 0,
+            feedback_per_minute: 5,
+            feedback_per_hour: 30,
+            feedback_max_chars: 2000,
+            visitor_salt: None,
             execution_timeout_ms: u64::try_from(limits.execution_timeout.as_millis())
                 .unwrap_or(u64::MAX),
         }
@@ -168,6 +193,20 @@ impl Default for ApiArgs {
 }
 
 impl ApiArgs {
+    pub fn feedback_rules(&self) -> FeedbackRules {
+        FeedbackRules {
+            max_body_chars: self.feedback_max_chars,
+            per_minute: Limit {
+                max: self.feedback_per_minute,
+                window: chrono::Duration::minutes(1),
+            },
+            per_hour: Limit {
+                max: self.feedback_per_hour,
+                window: chrono::Duration::hours(1),
+            },
+        }
+    }
+
     pub fn limits(&self) -> Limits {
         Limits {
             max_depth: self.max_depth,

@@ -5,6 +5,7 @@ mod action_plan;
 mod commitment;
 mod connection;
 mod country;
+mod feedback;
 mod focal_point;
 mod guards;
 mod inputs;
@@ -32,7 +33,9 @@ use sea_orm::DatabaseConnection;
 use crate::{
     clock::Clock,
     error::AppError,
+    feedback::{Visitor, submit::FeedbackRules},
     language::{Language, LanguagePreference, Translated},
+    ratelimit::RateLimiter,
     staff::{Actor, throttle::LoginThrottle},
 };
 pub use limits::{Limits, with_code};
@@ -55,6 +58,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     staff::StaffMutation,
+    feedback::FeedbackMutation,
     commitment::CommitmentMutation,
     milestone::MilestoneMutation,
     action_plan::ActionPlanMutation,
@@ -77,8 +81,16 @@ pub fn build_schema(
     limits: &Limits,
     clock: Arc<dyn Clock>,
     throttle: Arc<LoginThrottle>,
+    limiter: Arc<RateLimiter>,
+    feedback_rules: FeedbackRules,
 ) -> AppSchema {
-    builder(limits).data(db).data(clock).data(throttle).finish()
+    builder(limits)
+        .data(db)
+        .data(clock)
+        .data(throttle)
+        .data(limiter)
+        .data(feedback_rules)
+        .finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.
@@ -93,6 +105,7 @@ pub fn request_data(
     language: LanguagePreference,
     actor: Actor,
     client_address: String,
+    visitor: Visitor,
 ) -> async_graphql::Request {
     // One loader per request: batching and caching never cross requests, so
     // no request ever sees another's (possibly stale) rows.
@@ -108,6 +121,7 @@ pub fn request_data(
         .data(actor)
         .data(staff::ClientAddress(client_address))
         .data(staff::LoginGate::default())
+        .data(visitor)
 }
 
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {

@@ -21,6 +21,7 @@ use serde_json::json;
 use crate::{
     app::AppState,
     error::ErrorCode,
+    feedback::Visitor,
     graphql,
     language::LanguagePreference,
     staff::{
@@ -162,7 +163,19 @@ async fn execute(http: &Request, state: &AppState, request: async_graphql::Reque
         Err(refused) => return refused,
     };
     let client_address = client_address(http, state.trusted_proxies);
-    let request = graphql::request_data(request, &state.db.conn, language, actor, client_address);
+    let visitor = Visitor::identify(
+        &state.visitor_salt,
+        http.header("ogp-visitor"),
+        &client_address,
+    );
+    let request = graphql::request_data(
+        request,
+        &state.db.conn,
+        language,
+        actor,
+        client_address,
+        visitor,
+    );
     let response = match tokio::time::timeout(
         state.limits.execution_timeout,
         state.schema.execute(request),

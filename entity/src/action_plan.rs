@@ -17,6 +17,8 @@ pub struct Model {
     pub end_date: Option<String>,
     /// `in_development`, `in_implementation` or `completed`; null when not published.
     pub status: Option<String>,
+    /// `post` (published at once) or `pre` (queued until a moderator approves).
+    pub moderation_mode: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ pub mod commitment_relation;
 pub mod commitment_support_institution;
 pub mod commitment_translation;
 pub mod country;
+pub mod feedback;
 pub mod focal_point;
 pub mod institution;
 pub mod institution_translation;

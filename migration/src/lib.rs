@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_catalog;
 mod m20261129_000002_staff;
+mod m20261129_000003_feedback;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_catalog::Migration),
             Box::new(m20261129_000002_staff::Migration),
+            Box::new(m20261129_000003_feedback::Migration),
         ]
     }
 }

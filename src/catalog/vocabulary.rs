@@ -117,6 +117,44 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What a piece of citizen feedback is.
+    FeedbackKind {
+        Comment => "comment",
+        Question => "question",
+        Suggestion => "suggestion",
+        Concern => "concern",
+    }
+);
+
+vocabulary!(
+    /// A citizen's stance on the commitment.
+    Stance {
+        InFavour => "in_favour",
+        Neutral => "neutral",
+        Against => "against",
+    }
+);
+
+vocabulary!(
+    /// Where a piece of feedback stands in moderation.
+    FeedbackStatus {
+        Published => "published",
+        Queued => "queued",
+        Hidden => "hidden",
+        Rejected => "rejected",
+    }
+);
+
+vocabulary!(
+    /// How an action plan's feedback is moderated: published at once and
+    /// moderated afterwards (`post`), or queued until approved (`pre`).
+    ModerationMode {
+        Post => "post",
+        Pre => "pre",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ use crate::{
     catalog::{
         partial_date::PartialDate,
         rules::{self, MAX_TITLE_CHARS},
-        vocabulary::{ActionPlanStatus, InstitutionKind},
+        vocabulary::{ActionPlanStatus, InstitutionKind, ModerationMode},
     },
     error::{AppError, AppResult},
     staff::Actor,
@@ -299,6 +299,7 @@ pub struct NewActionPlan {
 #[derive(Default)]
 pub struct ActionPlanChanges {
     pub title: Texts,
+    pub moderation_mode: Change<ModerationMode>,
     pub start_date: Change<Option<PartialDate>>,
     pub end_date: Change<Option<PartialDate>>,
     pub status: Change<Option<ActionPlanStatus>>,
@@ -403,6 +404,10 @@ pub async fn update_action_plan(
         start_date: start.map(|d| d.to_string()),
         end_date: end.map(|d| d.to_string()),
         status: status.map(|s| s.as_str().to_owned()),
+        moderation_mode: match changes.moderation_mode {
+            Change::Set(mode) => mode.as_str().to_owned(),
+            Change::Keep => current.moderation_mode.clone(),
+        },
         ..current.clone()
     };
     let row = save_changes(&txn, current, desired).await?;

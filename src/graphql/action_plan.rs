@@ -133,6 +133,14 @@ impl ActionPlan {
             })
     }
 
+    /// How citizens' feedback on the plan's commitments is moderated.
+    async fn moderation_mode(&self) -> ModerationMode {
+        match vocabulary::ModerationMode::parse(&self.0.moderation_mode) {
+            Some(vocabulary::ModerationMode::Pre) => ModerationMode::Pre,
+            _ => ModerationMode::Post,
+        }
+    }
+
     /// The country whose plan this is.
     async fn country(&self, ctx: &Context<'_>) -> Result<Country> {
         super::loader(ctx)?
@@ -226,6 +234,15 @@ impl ActionPlanQuery {
     }
 }
 
+/// How an action plan's feedback is moderated.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ModerationMode {
+    /// Published at once, moderated afterwards (the default).
+    Post,
+    /// Queued until a moderator approves it.
+    Pre,
+}
+
 /// A new action plan.
 #[derive(InputObject)]
 pub struct CreateActionPlanInput {
@@ -259,6 +276,8 @@ pub struct UpdateActionPlanInput {
     pub end_date: MaybeUndefined<PartialDate>,
     /// Where the plan stands (`null` clears it).
     pub status: MaybeUndefined<ActionPlanStatus>,
+    /// How citizens' feedback on the plan's commitments is moderated.
+    pub moderation_mode: Option<ModerationMode>,
 }
 
 #[derive(Default)]
@@ -301,6 +320,10 @@ impl ActionPlanMutation {
             start_date: inputs::change(input.start_date, |d| d.0),
             end_date: inputs::change(input.end_date, |d| d.0),
             status: inputs::change(input.status, Into::into),
+            moderation_mode: inputs::keep_or(input.moderation_mode, |mode| match mode {
+                ModerationMode::Post => vocabulary::ModerationMode::Post,
+                ModerationMode::Pre => vocabulary::ModerationMode::Pre,
+            }),
         };
         let row = records::update_action_plan(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
             .await

@@ -10,6 +10,7 @@ use entity::{commitment, commitment_translation};
 use super::{
     action_plan::ActionPlan,
     connection::{ListConnection, SHORT_LIST_COST, connection, page_cost},
+    feedback::{self, Feedback, FeedbackFilter, FeedbackOrder, FeedbackSummary},
     focal_point::FocalPoint,
     institution::Institution,
     loaders::{
@@ -272,6 +273,34 @@ impl Commitment {
             .into_iter()
             .map(Commitment)
             .collect())
+    }
+
+    /// Citizens' comments on the commitment (published ones), newest first
+    /// unless told otherwise; each with its replies.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn feedback(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(default)] order_by: FeedbackOrder,
+        filter: Option<FeedbackFilter>,
+    ) -> Result<ListConnection<Feedback>> {
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        feedback::commitment_feedback(ctx, self.0.id, request, order_by, filter).await
+    }
+
+    /// The commitment's feedback in figures: comments by kind, how many
+    /// await an official response, how long the first response took.
+    async fn feedback_summary(&self, ctx: &Context<'_>) -> Result<FeedbackSummary> {
+        feedback::summary(ctx, self.0.id).await
     }
 
     /// The Independent Reporting Mechanism's assessment.

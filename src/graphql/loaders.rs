@@ -129,3 +129,13 @@ batch_key!(CommitmentsOfFocalPoint => Vec<commitment::Model>, |db, ids| {
 batch_key!(ActionPlansOfCountry => Vec<action_plan::Model>, |db, ids| {
     lookups::action_plans_of_countries(db, ids)
 });
+batch_key!(
+    /// Staff accounts, for showing who responded officially (only names
+    /// leave the API).
+    StaffAccountById => entity::staff_account::Model, |db, ids| {
+        lookups::by_id::<entity::staff_account::Entity, _>(db, entity::staff_account::Column::Id, ids, |row| row.id)
+    }
+);
+batch_key!(FeedbackById => entity::feedback::Model, |db, ids| {
+    lookups::by_id::<entity::feedback::Entity, _>(db, entity::feedback::Column::Id, ids, |row| row.id)
+});

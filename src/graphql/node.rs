@@ -5,10 +5,14 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 use base64::{Engine, engine::general_purpose::STANDARD};
 
 use super::{
-    action_plan::ActionPlan, commitment::Commitment, country::Country, focal_point::FocalPoint,
-    institution::Institution, loaders, milestone::Milestone, policy_area::PolicyArea,
+    action_plan::ActionPlan, commitment::Commitment, country::Country, feedback::Feedback,
+    focal_point::FocalPoint, institution::Institution, loaders, milestone::Milestone,
+    policy_area::PolicyArea,
 };
-use crate::error::{AppError, AppResult};
+use crate::{
+    catalog::vocabulary::FeedbackStatus,
+    error::{AppError, AppResult},
+};
 
 /// Longest `nodes(ids:)` list accepted, the same bound as a page.
 const MAX_NODES: usize = 100;
@@ -19,6 +23,7 @@ pub enum NodeType {
     ActionPlan,
     Commitment,
     Country,
+    Feedback,
     FocalPoint,
     Institution,
     Milestone,
@@ -26,10 +31,11 @@ pub enum NodeType {
 }
 
 impl NodeType {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::ActionPlan,
         Self::Commitment,
         Self::Country,
+        Self::Feedback,
         Self::FocalPoint,
         Self::Institution,
         Self::Milestone,
@@ -41,6 +47,7 @@ impl NodeType {
             Self::ActionPlan => "ActionPlan",
             Self::Commitment => "Commitment",
             Self::Country => "Country",
+            Self::Feedback => "Feedback",
             Self::FocalPoint => "FocalPoint",
             Self::Institution => "Institution",
             Self::Milestone => "Milestone",
@@ -88,6 +95,7 @@ pub enum Node {
     ActionPlan(ActionPlan),
     Commitment(Commitment),
     Country(Country),
+    Feedback(Feedback),
     FocalPoint(FocalPoint),
     Institution(Institution),
     Milestone(Milestone),
@@ -143,6 +151,12 @@ async fn load_node(ctx: &Context<'_>, node_type: NodeType, id: i64) -> Result<Op
             .load_one(loaders::CountryById(id))
             .await?
             .map(|row| Node::Country(Country(row))),
+        // Only published feedback is public.
+        NodeType::Feedback => loader
+            .load_one(loaders::FeedbackById(id))
+            .await?
+            .filter(|row| row.status == FeedbackStatus::Published.as_str())
+            .map(|row| Node::Feedback(Feedback(row))),
         NodeType::FocalPoint => loader
             .load_one(loaders::FocalPointById(id))
             .await?

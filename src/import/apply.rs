@@ -269,6 +269,10 @@ impl Writer<'_> {
             start_date: record.start_date.clone(),
             end_date: record.end_date.clone(),
             status: record.status.clone(),
+            // Not part of the catalogue file: staff decide it in the service.
+            moderation_mode: existing
+                .as_ref()
+                .map_or_else(|| "post".to_owned(), |row| row.moderation_mode.clone()),
         };
         let row = self
             .upsert(existing, desired, action_plan::Column::Id)

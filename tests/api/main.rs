@@ -15,6 +15,7 @@ mod catalog;
 mod cli;
 mod credentials;
 mod editing;
+mod feedback;
 mod filters;
 mod http;
 mod import;

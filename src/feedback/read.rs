@@ -1,0 +1,166 @@
+//! Reading feedback: pages of comments or of one comment's replies, and the
+//! figures a commitment shows.
+
+use std::collections::BTreeMap;
+
+use entity::feedback;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+    sea_query::{Expr, Func, Query},
+};
+
+use crate::{
+    catalog::{
+        pagination::{Direction, Listing, Ordering},
+        vocabulary::{FeedbackKind, FeedbackStatus},
+    },
+    error::AppResult,
+};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FeedbackOrder {
+    #[default]
+    Newest,
+    Oldest,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FeedbackFilter {
+    pub kind: Option<FeedbackKind>,
+    /// Only comments with (`Some(false)`) or without (`Some(true)`) an
+    /// official response.
+    pub awaiting_response: Option<bool>,
+}
+
+/// Whose feedback a list holds: a commitment's comments, or one comment's
+/// replies.
+#[derive(Clone, Copy, Debug)]
+pub enum Thread {
+    Commitment(i64),
+    Replies(i64),
+}
+
+fn published() -> Select<feedback::Entity> {
+    feedback::Entity::find().filter(feedback::Column::Status.eq(FeedbackStatus::Published.as_str()))
+}
+
+/// Ids of comments that have an official response.
+fn answered() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(feedback::Column::ParentId)
+        .from(feedback::Entity)
+        .and_where(feedback::Column::Official.eq(true))
+        .and_where(feedback::Column::ParentId.is_not_null())
+        .to_owned()
+}
+
+/// Published feedback of `thread`, ready to be paged.
+pub fn listing(
+    thread: Thread,
+    filter: &FeedbackFilter,
+    order: FeedbackOrder,
+) -> Listing<feedback::Entity, i64> {
+    let mut query = published();
+    query = match thread {
+        Thread::Commitment(id) => query
+            .filter(feedback::Column::CommitmentId.eq(id))
+            .filter(feedback::Column::ParentId.is_null()),
+        Thread::Replies(id) => query.filter(feedback::Column::ParentId.eq(id)),
+    };
+    if let Some(kind) = filter.kind {
+        query = query.filter(feedback::Column::Kind.eq(kind.as_str()));
+    }
+    match filter.awaiting_response {
+        Some(true) => {
+            query = query
+                .filter(feedback::Column::Official.eq(false))
+                .filter(feedback::Column::Id.not_in_subquery(answered()));
+        }
+        Some(false) => query = query.filter(feedback::Column::Id.in_subquery(answered())),
+        None => {}
+    }
+    // Ids grow with time, so they order by age and make a unique key.
+    let direction = match order {
+        FeedbackOrder::Newest => Direction::Descending,
+        FeedbackOrder::Oldest => Direction::Ascending,
+    };
+    Listing::new(
+        query,
+        feedback::Column::Id,
+        |row| row.id,
+        Ordering {
+            name: "id",
+            direction,
+        },
+    )
+}
+
+/// A commitment's feedback in figures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeedbackSummary {
+    /// Published comments (replies not counted), by kind.
+    pub by_kind: BTreeMap<String, u64>,
+    /// Published citizens' comments without an official response.
+    pub awaiting_response: u64,
+    /// Seconds from the oldest comment to the first official response.
+    pub seconds_to_first_response: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct KindCount {
+    kind: String,
+    count: i64,
+}
+
+pub async fn summary<C: ConnectionTrait>(db: &C, commitment_id: i64) -> AppResult<FeedbackSummary> {
+    let comments = published()
+        .filter(feedback::Column::CommitmentId.eq(commitment_id))
+        .filter(feedback::Column::ParentId.is_null());
+    let counts = comments
+        .clone()
+        .select_only()
+        .column(feedback::Column::Kind)
+        .column_as(
+            Expr::expr(Func::count(Expr::col(feedback::Column::Id))),
+            "count",
+        )
+        .group_by(feedback::Column::Kind)
+        .into_model::<KindCount>()
+        .all(db)
+        .await?;
+    let awaiting_response = comments
+        .clone()
+        .filter(feedback::Column::Official.eq(false))
+        .filter(feedback::Column::Id.not_in_subquery(answered()))
+        .count(db)
+        .await?;
+    let first_comment = comments
+        .clone()
+        .filter(feedback::Column::Official.eq(false))
+        .order_by_asc(feedback::Column::Id)
+        .one(db)
+        .await?;
+    let first_response = feedback::Entity::find()
+        .filter(feedback::Column::CommitmentId.eq(commitment_id))
+        .filter(feedback::Column::Official.eq(true))
+        .order_by_asc(feedback::Column::Id)
+        .one(db)
+        .await?;
+    let seconds_to_first_response = match (first_comment, first_response) {
+        (Some(comment), Some(response)) => Some(
+            (response.created_at - comment.created_at)
+                .num_seconds()
+                .max(0),
+        ),
+        _ => None,
+    };
+    Ok(FeedbackSummary {
+        by_kind: counts
+            .into_iter()
+            .map(|row| (row.kind, u64::try_from(row.count).unwrap_or(0)))
+            .collect(),
+        awaiting_response,
+        seconds_to_first_response,
+    })
+}

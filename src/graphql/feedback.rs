@@ -1,0 +1,450 @@
+//! Citizens' feedback: submitting, reading, official responses. No type
+//! here has a field that could carry a commenter's email.
+
+use async_graphql::{
+    Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject,
+};
+use chrono::{DateTime, Utc};
+use entity::feedback as row;
+
+use super::{
+    commitment::Commitment,
+    connection::{ListConnection, connection, no_prefetch, page_cost},
+    guards::StaffOnly,
+    loaders::{CommitmentById, FocalPointById, MilestoneById, StaffAccountById},
+    milestone::Milestone,
+    node::{NodeType, global_id},
+    staff::{actor, id_of, now},
+};
+use crate::{
+    catalog::{pagination::PageRequest, vocabulary},
+    error::AppError,
+    feedback::{
+        Visitor,
+        read::{self, FeedbackFilter as DomainFilter, FeedbackOrder as DomainOrder, Thread},
+        responses,
+        submit::{self, FeedbackRules, Submission, Submitted},
+    },
+    language::Language,
+    ratelimit::RateLimiter,
+};
+
+/// What a piece of feedback is.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum FeedbackKind {
+    /// A comment.
+    Comment,
+    /// A question to the government.
+    Question,
+    /// A suggestion.
+    Suggestion,
+    /// A concern.
+    Concern,
+}
+
+/// A citizen's stance on the commitment.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum Stance {
+    /// In favour of the commitment.
+    InFavour,
+    /// Neither for nor against.
+    Neutral,
+    /// Against it.
+    Against,
+}
+
+/// What happened to a submission.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SubmissionStatus {
+    /// Visible to everyone now.
+    Published,
+    /// Waiting for a moderator (the action plan is pre-moderated).
+    Queued,
+}
+
+/// Order of a feedback list.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FeedbackOrder {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Oldest first.
+    Oldest,
+}
+
+impl From<FeedbackKind> for vocabulary::FeedbackKind {
+    fn from(kind: FeedbackKind) -> Self {
+        match kind {
+            FeedbackKind::Comment => Self::Comment,
+            FeedbackKind::Question => Self::Question,
+            FeedbackKind::Suggestion => Self::Suggestion,
+            FeedbackKind::Concern => Self::Concern,
+        }
+    }
+}
+
+impl FeedbackKind {
+    fn from_stored(text: &str) -> Self {
+        match vocabulary::FeedbackKind::parse(text) {
+            Some(vocabulary::FeedbackKind::Question) => Self::Question,
+            Some(vocabulary::FeedbackKind::Suggestion) => Self::Suggestion,
+            Some(vocabulary::FeedbackKind::Concern) => Self::Concern,
+            _ => Self::Comment,
+        }
+    }
+}
+
+impl From<Stance> for vocabulary::Stance {
+    fn from(stance: Stance) -> Self {
+        match stance {
+            Stance::InFavour => Self::InFavour,
+            Stance::Neutral => Self::Neutral,
+            Stance::Against => Self::Against,
+        }
+    }
+}
+
+/// A citizen's comment, question, suggestion or concern, or an official
+/// response to one.
+pub struct Feedback(pub row::Model);
+
+/// A piece of public feedback. The author's email is never part of it.
+#[Object]
+impl Feedback {
+    /// Opaque global id.
+    pub(super) async fn id(&self) -> ID {
+        global_id(NodeType::Feedback, self.0.id)
+    }
+
+    /// What it is.
+    async fn kind(&self) -> FeedbackKind {
+        FeedbackKind::from_stored(&self.0.kind)
+    }
+
+    /// The author's stance on the commitment, if they gave one.
+    async fn stance(&self) -> Option<Stance> {
+        use vocabulary::Stance as V;
+        self.0
+            .stance
+            .as_deref()
+            .and_then(V::parse)
+            .map(|stance| match stance {
+                V::InFavour => Stance::InFavour,
+                V::Neutral => Stance::Neutral,
+                V::Against => Stance::Against,
+            })
+    }
+
+    /// The text, exactly as written: plain text, never HTML.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// The language the author wrote in, when they said.
+    async fn language(&self) -> Option<&str> {
+        self.0.language.as_deref()
+    }
+
+    /// The name the author chose to show; null for anonymous feedback.
+    async fn author_name(&self) -> Option<&str> {
+        self.0.author_name.as_deref()
+    }
+
+    /// When it was posted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// True for an official response of the government.
+    async fn official(&self) -> bool {
+        self.0.official
+    }
+
+    /// Who responded, for an official response.
+    async fn responder(&self, ctx: &Context<'_>) -> Result<Option<OfficialResponder>> {
+        let Some(staff_id) = self.0.responder_staff_id.filter(|_| self.0.official) else {
+            return Ok(None);
+        };
+        let loader = super::loader(ctx)?;
+        let Some(account) = loader.load_one(StaffAccountById(staff_id)).await? else {
+            return Ok(None);
+        };
+        let focal_point = match account.focal_point_id {
+            Some(id) => loader.load_one(FocalPointById(id)).await?,
+            None => None,
+        };
+        Ok(Some(OfficialResponder {
+            name: account.name,
+            title: focal_point.as_ref().and_then(|f| f.title.clone()),
+            institution: focal_point.and_then(|f| f.department),
+        }))
+    }
+
+    /// 0 for a comment, 1 for a reply, 2 for a reply to a reply.
+    async fn depth(&self) -> i32 {
+        self.0.depth
+    }
+
+    /// The commitment it is about.
+    async fn commitment(&self, ctx: &Context<'_>) -> Result<Commitment> {
+        super::loader(ctx)?
+            .load_one(CommitmentById(self.0.commitment_id))
+            .await?
+            .map(Commitment)
+            .ok_or_else(|| AppError::Internal("feedback without commitment".to_owned()).extend())
+    }
+
+    /// The milestone it is about, if the author chose one.
+    async fn milestone(&self, ctx: &Context<'_>) -> Result<Option<Milestone>> {
+        let Some(id) = self.0.milestone_id else {
+            return Ok(None);
+        };
+        Ok(super::loader(ctx)?
+            .load_one(MilestoneById(id))
+            .await?
+            .map(Milestone))
+    }
+
+    /// Published replies, oldest first unless told otherwise.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn replies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(default_with = "FeedbackOrder::Oldest")] order_by: FeedbackOrder,
+    ) -> Result<ListConnection<Feedback>> {
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        let listing = read::listing(
+            Thread::Replies(self.0.id),
+            &DomainFilter::default(),
+            order(order_by),
+        );
+        connection(ctx, listing, request, no_prefetch, Feedback).await
+    }
+}
+
+fn order(order: FeedbackOrder) -> DomainOrder {
+    match order {
+        FeedbackOrder::Newest => DomainOrder::Newest,
+        FeedbackOrder::Oldest => DomainOrder::Oldest,
+    }
+}
+
+/// The government official behind a response.
+#[derive(SimpleObject)]
+pub struct OfficialResponder {
+    /// Their name.
+    name: String,
+    /// Their title, as published for the focal point.
+    title: Option<String>,
+    /// Their institution or department.
+    institution: Option<String>,
+}
+
+/// Which feedback to list.
+#[derive(InputObject, Default)]
+pub struct FeedbackFilter {
+    /// Only this kind.
+    pub kind: Option<FeedbackKind>,
+    /// Only comments still awaiting (true) or already having (false) an
+    /// official response.
+    pub awaiting_response: Option<bool>,
+}
+
+/// Feedback on a commitment, as a connection (the commitment's comments;
+/// replies hang below each).
+pub(super) async fn commitment_feedback(
+    ctx: &Context<'_>,
+    commitment_id: i64,
+    request: PageRequest,
+    order_by: FeedbackOrder,
+    filter: Option<FeedbackFilter>,
+) -> Result<ListConnection<Feedback>> {
+    let filter = filter.unwrap_or_default();
+    let domain = DomainFilter {
+        kind: filter.kind.map(Into::into),
+        awaiting_response: filter.awaiting_response,
+    };
+    let listing = read::listing(Thread::Commitment(commitment_id), &domain, order(order_by));
+    connection(ctx, listing, request, no_prefetch, Feedback).await
+}
+
+/// A commitment's feedback in figures.
+#[derive(SimpleObject)]
+pub struct FeedbackSummary {
+    /// Published comments (replies not counted).
+    total: u64,
+    /// Published comments by kind.
+    by_kind: Vec<KindCount>,
+    /// Citizens' comments still without an official response.
+    awaiting_response: u64,
+    /// Seconds from the first comment to the first official response; null
+    /// until there is one.
+    seconds_to_first_response: Option<i64>,
+}
+
+/// How many comments of one kind.
+#[derive(SimpleObject)]
+pub struct KindCount {
+    /// The kind.
+    kind: FeedbackKind,
+    /// How many.
+    count: u64,
+}
+
+pub(super) async fn summary(ctx: &Context<'_>, commitment_id: i64) -> Result<FeedbackSummary> {
+    let figures = read::summary(super::db(ctx)?, commitment_id)
+        .await
+        .map_err(|err| err.extend())?;
+    Ok(FeedbackSummary {
+        total: figures.by_kind.values().sum(),
+        by_kind: figures
+            .by_kind
+            .iter()
+            .map(|(kind, count)| KindCount {
+                kind: FeedbackKind::from_stored(kind),
+                count: *count,
+            })
+            .collect(),
+        awaiting_response: figures.awaiting_response,
+        seconds_to_first_response: figures.seconds_to_first_response,
+    })
+}
+
+/// A citizen's feedback on a commitment.
+#[derive(InputObject)]
+pub struct SubmitFeedbackInput {
+    /// The commitment (a `Commitment.id`).
+    pub commitment_id: ID,
+    /// One of its milestones, to comment on that (a `Milestone.id`).
+    pub milestone_id: Option<ID>,
+    /// The comment this replies to (a `Feedback.id`); replies nest three deep.
+    pub parent_id: Option<ID>,
+    /// What it is; a comment unless said otherwise.
+    #[graphql(default_with = "FeedbackKind::Comment")]
+    pub kind: FeedbackKind,
+    /// The author's stance on the commitment.
+    pub stance: Option<Stance>,
+    /// Plain text, 1 to 2000 characters after trimming.
+    pub body: String,
+    /// A name to show with the comment.
+    pub author_name: Option<String>,
+    /// An address to be told when an official response arrives. Never shown
+    /// to anyone, never returned by the API.
+    pub author_email: Option<String>,
+    /// Tell the author (at `authorEmail`) when an official response arrives.
+    #[graphql(default)]
+    pub notify_on_response: bool,
+    /// The language written in, e.g. `ar`, `fr`, `en`.
+    pub language: Option<String>,
+    /// Leave empty. (Robots fill every field; what they send is dropped.)
+    pub homepage: Option<String>,
+}
+
+/// The answer to a submission.
+#[derive(SimpleObject)]
+pub struct SubmitFeedbackPayload {
+    /// Published at once, or queued for moderation.
+    status: SubmissionStatus,
+    /// The published feedback; null while it is queued for moderation.
+    feedback: Option<Feedback>,
+}
+
+#[derive(Default)]
+pub struct FeedbackMutation;
+
+#[Object]
+impl FeedbackMutation {
+    /// Posts feedback on a commitment; open to everyone, limited per visitor
+    /// and per address (`RATE_LIMITED` says how long to wait).
+    async fn submit_feedback(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitFeedbackInput,
+    ) -> Result<SubmitFeedbackPayload> {
+        let language = match input
+            .language
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            Some(code) => Some(Language::parse_canonical(code).ok_or_else(|| {
+                AppError::bad_input(
+                    "language",
+                    "a language code such as \"en\", \"fr\" or \"ar\"",
+                )
+                .extend()
+            })?),
+            None => None,
+        };
+        let submission = Submission {
+            commitment_id: id_of("commitmentId", &input.commitment_id, NodeType::Commitment)?,
+            milestone_id: input
+                .milestone_id
+                .as_ref()
+                .map(|id| id_of("milestoneId", id, NodeType::Milestone))
+                .transpose()?,
+            parent_id: input
+                .parent_id
+                .as_ref()
+                .map(|id| id_of("parentId", id, NodeType::Feedback))
+                .transpose()?,
+            kind: Some(input.kind.into()),
+            stance: input.stance.map(Into::into),
+            body: input.body,
+            author_name: input.author_name,
+            author_email: input.author_email,
+            notify_on_response: input.notify_on_response,
+            language,
+            trap: input.homepage,
+        };
+        let outcome = submit::submit(
+            super::db(ctx)?,
+            ctx.data::<std::sync::Arc<RateLimiter>>()?,
+            ctx.data::<FeedbackRules>()?,
+            ctx.data::<Visitor>()?,
+            now(ctx)?,
+            submission,
+        )
+        .await
+        .map_err(|err| err.extend())?;
+        Ok(match outcome {
+            Submitted::Stored(row)
+                if row.status == vocabulary::FeedbackStatus::Published.as_str() =>
+            {
+                SubmitFeedbackPayload {
+                    status: SubmissionStatus::Published,
+                    feedback: Some(Feedback(*row)),
+                }
+            }
+            Submitted::Stored(_) | Submitted::Discarded => SubmitFeedbackPayload {
+                status: SubmissionStatus::Queued,
+                feedback: None,
+            },
+        })
+    }
+
+    /// Answers feedback officially (the commitment's focal points, and
+    /// admins); the response is published at once and marked official.
+    #[graphql(guard = "StaffOnly")]
+    async fn respond_to_feedback(
+        &self,
+        ctx: &Context<'_>,
+        feedback_id: ID,
+        body: String,
+    ) -> Result<Feedback> {
+        let id = id_of("feedbackId", &feedback_id, NodeType::Feedback)?;
+        let row = responses::respond(super::db(ctx)?, actor(ctx), now(ctx)?, id, &body)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(Feedback(row))
+    }
+}
