@@ -157,6 +157,11 @@ pub struct ApiArgs {
     #[arg(long, env = "OGP_PULSE_FEEDBACK_PER_HOUR", default_value_t = 30)]
     pub feedback_per_hour: u32,
 
+    /// Distinct visitors whose reports hide a comment until a moderator
+    /// reviews it.
+    #[arg(long, env = "OGP_PULSE_REPORT_THRESHOLD", default_value_t = 3)]
+    pub report_threshold: u64,
+
     /// Longest feedback body, in characters.
     #[arg(long, env = "OGP_PULSE_FEEDBACK_MAX_CHARS", default_value_t = 2000)]
     pub feedback_max_chars: usize,
@@ -185,6 +190,7 @@ impl Default for ApiArgs {
             feedback_per_minute: 5,
             feedback_per_hour: 30,
             feedback_max_chars: 2000,
+            report_threshold: 3,
             visitor_salt: None,
             execution_timeout_ms: u64::try_from(limits.execution_timeout.as_millis())
                 .unwrap_or(u64::MAX),
@@ -204,6 +210,7 @@ impl ApiArgs {
                 max: self.feedback_per_hour,
                 window: chrono::Duration::hours(1),
             },
+            report_threshold: self.report_threshold,
         }
     }
 

@@ -1,6 +1,8 @@
 //! Citizens' feedback on commitments: submitting, reading, official
 //! responses. Knows nothing of GraphQL.
 
+pub mod moderation;
+pub mod reactions;
 pub mod read;
 pub mod responses;
 pub mod submit;

@@ -46,6 +46,7 @@ pub use loaders::CatalogLoader;
 pub struct Query(
     node::NodeQuery,
     staff::StaffQuery,
+    feedback::FeedbackQuery,
     commitment::CommitmentQuery,
     action_plan::ActionPlanQuery,
     country::CountryQuery,

@@ -16,6 +16,8 @@ pub mod commitment_support_institution;
 pub mod commitment_translation;
 pub mod country;
 pub mod feedback;
+pub mod feedback_report;
+pub mod feedback_support;
 pub mod focal_point;
 pub mod institution;
 pub mod institution_translation;

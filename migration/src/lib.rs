@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_catalog;
 mod m20261129_000002_staff;
 mod m20261129_000003_feedback;
+mod m20261129_000004_feedback_reactions;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_catalog::Migration),
             Box::new(m20261129_000002_staff::Migration),
             Box::new(m20261129_000003_feedback::Migration),
+            Box::new(m20261129_000004_feedback_reactions::Migration),
         ]
     }
 }

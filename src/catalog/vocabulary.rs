@@ -147,6 +147,16 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// Why a visitor reports feedback.
+    ReportReason {
+        Spam => "spam",
+        Offensive => "offensive",
+        OffTopic => "off_topic",
+        PersonalData => "personal_data",
+    }
+);
+
+vocabulary!(
     /// How an action plan's feedback is moderated: published at once and
     /// moderated afterwards (`post`), or queued until approved (`pre`).
     ModerationMode {

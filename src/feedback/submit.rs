@@ -28,6 +28,8 @@ pub struct FeedbackRules {
     pub per_minute: Limit,
     /// … and per hour.
     pub per_hour: Limit,
+    /// Distinct visitors whose reports hide an item pending review.
+    pub report_threshold: u64,
 }
 
 /// What a citizen sends.

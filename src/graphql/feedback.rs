@@ -10,8 +10,8 @@ use entity::feedback as row;
 use super::{
     commitment::Commitment,
     connection::{ListConnection, connection, no_prefetch, page_cost},
-    guards::StaffOnly,
-    loaders::{CommitmentById, FocalPointById, MilestoneById, StaffAccountById},
+    guards::{HasRole, StaffOnly},
+    loaders::{CommitmentById, FocalPointById, MilestoneById, StaffAccountById, SupportCountOf},
     milestone::Milestone,
     node::{NodeType, global_id},
     staff::{actor, id_of, now},
@@ -21,12 +21,15 @@ use crate::{
     error::AppError,
     feedback::{
         Visitor,
+        moderation::{self, Decision},
+        reactions,
         read::{self, FeedbackFilter as DomainFilter, FeedbackOrder as DomainOrder, Thread},
         responses,
         submit::{self, FeedbackRules, Submission, Submitted},
     },
     language::Language,
     ratelimit::RateLimiter,
+    staff::Role,
 };
 
 /// What a piece of feedback is.
@@ -60,6 +63,45 @@ pub enum SubmissionStatus {
     Published,
     /// Waiting for a moderator (the action plan is pre-moderated).
     Queued,
+}
+
+/// Where a piece of feedback stands in moderation.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ModerationState {
+    /// Visible to everyone.
+    Published,
+    /// Waiting for approval (pre-moderated plan).
+    Queued,
+    /// Out of sight pending review (reported, or hidden by a moderator).
+    Hidden,
+    /// Rejected as spam.
+    Rejected,
+}
+
+/// Why a visitor reports feedback.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ReportReason {
+    /// Advertising or automated junk.
+    Spam,
+    /// Insulting, hateful or threatening.
+    Offensive,
+    /// Not about the commitment.
+    OffTopic,
+    /// Reveals someone's personal data.
+    PersonalData,
+}
+
+/// What a moderator decides about a piece of feedback.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ModerationAction {
+    /// Publish a queued or hidden item.
+    Approve,
+    /// Take an item out of sight (its replies are kept).
+    Hide,
+    /// Reject as spam.
+    RejectAsSpam,
+    /// Bring back a hidden or rejected item.
+    Restore,
 }
 
 /// Order of a feedback list.
@@ -178,6 +220,29 @@ impl Feedback {
             title: focal_point.as_ref().and_then(|f| f.title.clone()),
             institution: focal_point.and_then(|f| f.department),
         }))
+    }
+
+    /// How many visitors support it.
+    async fn support_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(super::loader(ctx)?
+            .load_one(SupportCountOf(self.0.id))
+            .await?
+            .unwrap_or(0))
+    }
+
+    /// Where it stands in moderation; shown to moderators and admins only
+    /// (null for everyone else).
+    async fn moderation_state(&self, ctx: &Context<'_>) -> Option<ModerationState> {
+        let principal = actor(ctx).staff().ok()?;
+        if !(principal.has(Role::Moderator) || principal.has(Role::Admin)) {
+            return None;
+        }
+        Some(match vocabulary::FeedbackStatus::parse(&self.0.status) {
+            Some(vocabulary::FeedbackStatus::Queued) => ModerationState::Queued,
+            Some(vocabulary::FeedbackStatus::Hidden) => ModerationState::Hidden,
+            Some(vocabulary::FeedbackStatus::Rejected) => ModerationState::Rejected,
+            _ => ModerationState::Published,
+        })
     }
 
     /// 0 for a comment, 1 for a reply, 2 for a reply to a reply.
@@ -359,6 +424,36 @@ pub struct SubmitFeedbackPayload {
 }
 
 #[derive(Default)]
+pub struct FeedbackQuery;
+
+#[Object]
+impl FeedbackQuery {
+    /// Feedback waiting for a moderator — queued, or hidden by reports —
+    /// oldest first (moderators and admins).
+    #[graphql(
+        guard = "StaffOnly",
+        complexity = "page_cost(first, last) * child_complexity"
+    )]
+    async fn moderation_queue(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<ListConnection<Feedback>> {
+        let listing = moderation::queue(actor(ctx)).map_err(|err| err.extend())?;
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        connection(ctx, listing, request, no_prefetch, Feedback).await
+    }
+}
+
+#[derive(Default)]
 pub struct FeedbackMutation;
 
 #[Object]
@@ -430,6 +525,94 @@ impl FeedbackMutation {
                 feedback: None,
             },
         })
+    }
+
+    /// Supports a piece of feedback; once per visitor, repeating changes
+    /// nothing. Send the same `OGP-Visitor` header on every request to be
+    /// recognised.
+    async fn support_feedback(&self, ctx: &Context<'_>, id: ID) -> Result<Feedback> {
+        let id = id_of("id", &id, NodeType::Feedback)?;
+        let row = reactions::support(
+            super::db(ctx)?,
+            ctx.data::<std::sync::Arc<RateLimiter>>()?,
+            ctx.data::<FeedbackRules>()?,
+            ctx.data::<Visitor>()?,
+            now(ctx)?,
+            id,
+        )
+        .await
+        .map_err(|err| err.extend())?;
+        Ok(Feedback(row))
+    }
+
+    /// Reports a piece of feedback; once per visitor. Enough distinct
+    /// reports hide it until a moderator reviews it.
+    async fn report_feedback(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: ReportReason,
+        note: Option<String>,
+    ) -> Result<bool> {
+        let id = id_of("id", &id, NodeType::Feedback)?;
+        let reason = match reason {
+            ReportReason::Spam => vocabulary::ReportReason::Spam,
+            ReportReason::Offensive => vocabulary::ReportReason::Offensive,
+            ReportReason::OffTopic => vocabulary::ReportReason::OffTopic,
+            ReportReason::PersonalData => vocabulary::ReportReason::PersonalData,
+        };
+        reactions::report(
+            super::db(ctx)?,
+            ctx.data::<std::sync::Arc<RateLimiter>>()?,
+            ctx.data::<FeedbackRules>()?,
+            ctx.data::<Visitor>()?,
+            now(ctx)?,
+            id,
+            reason,
+            note,
+        )
+        .await
+        .map_err(|err| err.extend())?;
+        Ok(true)
+    }
+
+    /// Approves, hides, rejects as spam or restores a piece of feedback, with
+    /// a reason (moderators and admins; recorded in the audit log).
+    #[graphql(guard = "StaffOnly")]
+    async fn moderate_feedback(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        action: ModerationAction,
+        reason: String,
+    ) -> Result<Feedback> {
+        let id = id_of("id", &id, NodeType::Feedback)?;
+        let decision = match action {
+            ModerationAction::Approve => Decision::Approve,
+            ModerationAction::Hide => Decision::Hide,
+            ModerationAction::RejectAsSpam => Decision::RejectAsSpam,
+            ModerationAction::Restore => Decision::Restore,
+        };
+        let row = moderation::decide(
+            super::db(ctx)?,
+            actor(ctx),
+            now(ctx)?,
+            id,
+            decision,
+            &reason,
+        )
+        .await
+        .map_err(|err| err.extend())?;
+        Ok(Feedback(row))
+    }
+
+    /// Erases the name and email a citizen gave, on all their feedback, on
+    /// request (admins); the texts stay. Answers how many items changed.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn erase_feedback_author_data(&self, ctx: &Context<'_>, email: String) -> Result<u64> {
+        moderation::erase_author_data(super::db(ctx)?, actor(ctx), now(ctx)?, &email)
+            .await
+            .map_err(|err| err.extend())
     }
 
     /// Answers feedback officially (the commitment's focal points, and

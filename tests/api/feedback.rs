@@ -259,6 +259,124 @@ on_both_backends! {
     }
 }
 
+/// POSTs a query as the visitor holding `token` (the `OGP-Visitor` header).
+async fn as_visitor(app: &TestApp, token: &str, query: &str, variables: Value) -> Reply {
+    app.post_json(
+        "/graphql",
+        &json!({ "query": query, "variables": variables }),
+        &[("ogp-visitor", token)],
+    )
+    .await
+}
+
+const REPORT: &str =
+    "mutation($id: ID!) { reportFeedback(id: $id, reason: SPAM, note: \"advert\") }";
+const SUPPORT: &str = "mutation($id: ID!) { supportFeedback(id: $id) { supportCount } }";
+const QUEUE: &str = "{ moderationQueue { totalCount nodes { id body moderationState } } }";
+const MODERATE: &str = "mutation($id: ID!, $action: ModerationAction!) { moderateFeedback(id: $id, action: $action, reason: \"checked\") { moderationState } }";
+
+on_both_backends! {
+    async fn three_distinct_reporters_hide_a_comment_and_moderators_decide(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let moderator = app.staff("moderator@example.org", &[Role::Moderator], None).await;
+        let admin = app.staff("admin@example.org", &[Role::Admin], None).await;
+        let focal = app.staff("amal@example.org", &[Role::FocalPoint], Some("MO0018")).await;
+        let mo18 = app.commitment_id("MO0018").await;
+        let id = submitted_id(&app.query(SUBMIT, comment(&mo18, "Visit cheap-pills.example")).await);
+        let reply_to_it = submitted_id(&app.query(SUBMIT, json!({ "input": { "commitmentId": mo18, "parentId": id, "body": "Spam!" } })).await);
+
+        // One visitor reporting three times is one report.
+        for _ in 0..3 {
+            let reply = as_visitor(&app, "visitor-one-token", REPORT, json!({ "id": id })).await;
+            assert_eq!(reply.data()["reportFeedback"], true);
+        }
+        assert_eq!(app.query(LIST, json!({})).await.data()["commitment"]["feedback"]["totalCount"], 1);
+        for visitor in ["visitor-two-token", "visitor-three-token"] {
+            as_visitor(&app, visitor, REPORT, json!({ "id": id })).await.data();
+        }
+        assert_eq!(app.query(LIST, json!({})).await.data()["commitment"]["feedback"]["totalCount"], 0, "hidden after three distinct reports");
+        let node = app.query("query($id: ID!) { node(id: $id) { id } }", json!({ "id": id })).await;
+        assert!(node.data()["node"].is_null());
+        // Its replies are kept.
+        let node = app.query("query($id: ID!) { node(id: $id) { ... on Feedback { body } } }", json!({ "id": reply_to_it })).await;
+        assert_eq!(node.data()["node"]["body"], "Spam!");
+
+        assert_eq!(app.query(QUEUE, json!({})).await.error_code(), "UNAUTHENTICATED");
+        assert_eq!(app.query_as(&focal, QUEUE, json!({})).await.error_code(), "FORBIDDEN");
+        let queue = app.query_as(&moderator, QUEUE, json!({})).await;
+        assert_eq!(queue.data()["moderationQueue"]["totalCount"], 1);
+        assert_eq!(queue.data()["moderationQueue"]["nodes"][0]["moderationState"], "HIDDEN");
+
+        assert_eq!(app.query_as(&focal, MODERATE, json!({ "id": id, "action": "RESTORE" })).await.error_code(), "FORBIDDEN");
+        let restored = app.query_as(&moderator, MODERATE, json!({ "id": id, "action": "RESTORE" })).await;
+        assert_eq!(restored.data()["moderateFeedback"]["moderationState"], "PUBLISHED");
+        let again = app.query_as(&moderator, MODERATE, json!({ "id": id, "action": "RESTORE" })).await;
+        assert_eq!(again.error_code(), "BAD_USER_INPUT");
+        let rejected = app.query_as(&moderator, MODERATE, json!({ "id": id, "action": "REJECT_AS_SPAM" })).await;
+        assert_eq!(rejected.data()["moderateFeedback"]["moderationState"], "REJECTED");
+        assert_eq!(app.query(LIST, json!({})).await.data()["commitment"]["feedback"]["totalCount"], 0);
+
+        let log = app
+            .query_as(&admin, r#"{ auditLog(filter: { entity: "feedback" }) { totalCount nodes { action before after staff { email } } } }"#, json!({}))
+            .await;
+        assert_eq!(log.data()["auditLog"]["totalCount"], 2);
+        assert_eq!(log.data()["auditLog"]["nodes"][0]["after"], json!({ "status": "rejected", "reason": "checked" }));
+        assert_eq!(log.data()["auditLog"]["nodes"][1]["before"], json!({ "status": "hidden" }));
+        assert_eq!(log.data()["auditLog"]["nodes"][1]["staff"]["email"], "moderator@example.org");
+    }
+
+    async fn support_counts_each_visitor_once(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let mo18 = app.commitment_id("MO0018").await;
+        let id = submitted_id(&app.query(SUBMIT, comment(&mo18, "Good idea")).await);
+        for _ in 0..2 {
+            let reply = as_visitor(&app, "supporter-one", SUPPORT, json!({ "id": id })).await;
+            assert_eq!(reply.data()["supportFeedback"]["supportCount"], 1);
+        }
+        let reply = as_visitor(&app, "supporter-two", SUPPORT, json!({ "id": id })).await;
+        assert_eq!(reply.data()["supportFeedback"]["supportCount"], 2);
+        let reply = as_visitor(&app, "supporter-two", SUPPORT, json!({ "id": "RmVlZGJhY2s6OTk5" })).await;
+        assert_eq!(reply.error_code(), "BAD_USER_INPUT");
+    }
+
+    async fn pre_moderated_feedback_is_approved_by_a_moderator(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let admin = app.staff("admin@example.org", &[Role::Admin], None).await;
+        let moderator = app.staff("moderator@example.org", &[Role::Moderator], None).await;
+        let plan = app.query(r#"{ actionPlan(key: "morocco-2018-2020") { id } }"#, json!({})).await.data()["actionPlan"]["id"].clone();
+        app.query_as(&admin, "mutation($id: ID!) { updateActionPlan(input: { id: $id, moderationMode: PRE }) { key } }", json!({ "id": plan })).await.data();
+        let mo18 = app.commitment_id("MO0018").await;
+        app.query(SUBMIT, comment(&mo18, "Please approve")).await.data();
+        let queue = app.query_as(&moderator, QUEUE, json!({})).await;
+        let item = queue.data()["moderationQueue"]["nodes"][0].clone();
+        assert_eq!(item["moderationState"], "QUEUED");
+        let approved = app.query_as(&moderator, MODERATE, json!({ "id": item["id"], "action": "APPROVE" })).await;
+        assert_eq!(approved.data()["moderateFeedback"]["moderationState"], "PUBLISHED");
+        let listed = app.query(LIST, json!({})).await;
+        assert_eq!(listed.data()["commitment"]["feedback"]["nodes"][0]["body"], "Please approve");
+        assert_eq!(app.query_as(&moderator, QUEUE, json!({})).await.data()["moderationQueue"]["totalCount"], 0);
+    }
+
+    async fn an_admin_erases_a_citizens_personal_data_on_request(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let admin = app.staff("admin@example.org", &[Role::Admin], None).await;
+        let moderator = app.staff("moderator@example.org", &[Role::Moderator], None).await;
+        let mo18 = app.commitment_id("MO0018").await;
+        app.query(SUBMIT, json!({ "input": { "commitmentId": mo18, "body": "Mine", "authorName": "Fatima", "authorEmail": SECRET_EMAIL, "notifyOnResponse": true } })).await.data();
+        const ERASE: &str = "mutation($email: String!) { eraseFeedbackAuthorData(email: $email) }";
+        let upper = SECRET_EMAIL.to_uppercase();
+        assert_eq!(app.query_as(&moderator, ERASE, json!({ "email": upper })).await.error_code(), "FORBIDDEN");
+        let reply = app.query_as(&admin, ERASE, json!({ "email": upper })).await;
+        assert_eq!(reply.data()["eraseFeedbackAuthorData"], 1);
+        let row = entity::feedback::Entity::find().one(app.conn()).await.expect("query").expect("row");
+        assert_eq!((row.author_name, row.author_email, row.notify_on_response), (None, None, false));
+        assert_eq!(row.body, "Mine", "the text stays");
+        let log = app.query_as(&admin, "{ auditLog { nodes { entity after } } }", json!({})).await;
+        assert!(!log.body.to_string().to_lowercase().contains(SECRET_EMAIL), "the log never names whose data");
+        assert_eq!(log.data()["auditLog"]["nodes"][0]["after"], json!({ "erasedItems": 1 }));
+    }
+}
+
 fn ogp_pulse_global_id(kind: &str, id: i64) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(format!("{kind}:{id}"))
