@@ -55,13 +55,25 @@ fn answered() -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
-/// Published feedback of `thread`, ready to be paged.
+/// Who reads a list: the public sees published feedback only, moderators
+/// see every item whatever its moderation state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    Moderators,
+}
+
+/// The feedback of `thread` that `audience` may see, ready to be paged.
 pub fn listing(
     thread: Thread,
     filter: &FeedbackFilter,
     order: FeedbackOrder,
+    audience: Audience,
 ) -> Listing<feedback::Entity, i64> {
-    let mut query = published();
+    let mut query = match audience {
+        Audience::Public => published(),
+        Audience::Moderators => feedback::Entity::find(),
+    };
     query = match thread {
         Thread::Commitment(id) => query
             .filter(feedback::Column::CommitmentId.eq(id))

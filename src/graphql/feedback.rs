@@ -23,7 +23,9 @@ use crate::{
         Visitor,
         moderation::{self, Decision},
         reactions,
-        read::{self, FeedbackFilter as DomainFilter, FeedbackOrder as DomainOrder, Thread},
+        read::{
+            self, Audience, FeedbackFilter as DomainFilter, FeedbackOrder as DomainOrder, Thread,
+        },
         responses,
         submit::{self, FeedbackRules, Submission, Submitted},
     },
@@ -291,8 +293,19 @@ impl Feedback {
             Thread::Replies(self.0.id),
             &DomainFilter::default(),
             order(order_by),
+            audience(ctx),
         );
         connection(ctx, listing, request, no_prefetch, Feedback).await
+    }
+}
+
+/// Moderators and admins see every item; everyone else published ones.
+fn audience(ctx: &Context<'_>) -> Audience {
+    match actor(ctx).staff() {
+        Ok(principal) if principal.has(Role::Moderator) || principal.has(Role::Admin) => {
+            Audience::Moderators
+        }
+        _ => Audience::Public,
     }
 }
 
@@ -338,7 +351,12 @@ pub(super) async fn commitment_feedback(
         kind: filter.kind.map(Into::into),
         awaiting_response: filter.awaiting_response,
     };
-    let listing = read::listing(Thread::Commitment(commitment_id), &domain, order(order_by));
+    let listing = read::listing(
+        Thread::Commitment(commitment_id),
+        &domain,
+        order(order_by),
+        audience(ctx),
+    );
     connection(ctx, listing, request, no_prefetch, Feedback).await
 }
 

@@ -347,6 +347,11 @@ on_both_backends! {
         app.query_as(&admin, "mutation($id: ID!) { updateActionPlan(input: { id: $id, moderationMode: PRE }) { key } }", json!({ "id": plan })).await.data();
         let mo18 = app.commitment_id("MO0018").await;
         app.query(SUBMIT, comment(&mo18, "Please approve")).await.data();
+        // Moderators see every item in the commitment's list; the public does not.
+        let public = app.query(LIST, json!({})).await;
+        assert_eq!(public.data()["commitment"]["feedback"]["totalCount"], 0);
+        let seen = app.query_as(&moderator, LIST, json!({})).await;
+        assert_eq!(seen.data()["commitment"]["feedback"]["totalCount"], 1);
         let queue = app.query_as(&moderator, QUEUE, json!({})).await;
         let item = queue.data()["moderationQueue"]["nodes"][0].clone();
         assert_eq!(item["moderationState"], "QUEUED");
