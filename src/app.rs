@@ -12,6 +12,7 @@ use crate::{
     clock::{Clock, SystemClock},
     config::ApiArgs,
     db::Database,
+    feedback::events::FeedbackEvents,
     graphql::{self, AppSchema, Limits},
     http,
     language::Language,
@@ -44,6 +45,7 @@ impl AppState {
         let limits = api.limits();
         let throttle = Arc::new(LoginThrottle::new(Arc::clone(&clock)));
         let limiter = Arc::new(RateLimiter::in_process(Arc::clone(&clock)));
+        let events = Arc::new(FeedbackEvents::default());
         let schema = graphql::build_schema(
             db.conn.clone(),
             &limits,
@@ -51,6 +53,7 @@ impl AppState {
             throttle,
             limiter,
             api.feedback_rules(),
+            events,
         );
         let visitor_salt = api.visitor_salt.clone().unwrap_or_else(|| {
             tracing::warn!(
@@ -87,6 +90,7 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
                 .post(http::graphql_post)
                 .into_endpoint(),
         )
+        .at("/graphql/ws", get(http::graphql_ws))
         .at("/health", get(http::health))
         .data(state)
         .with(cors)

@@ -1,6 +1,7 @@
 //! Citizens' feedback on commitments: submitting, reading, official
 //! responses. Knows nothing of GraphQL.
 
+pub mod events;
 pub mod moderation;
 pub mod reactions;
 pub mod read;

@@ -25,7 +25,7 @@ use std::{
 };
 
 use async_graphql::{
-    Context, EmptySubscription, MergedObject, Schema, SchemaBuilder,
+    Context, MergedObject, MergedSubscription, Schema, SchemaBuilder,
     dataloader::{DataLoader, HashMapCache},
 };
 use sea_orm::DatabaseConnection;
@@ -33,7 +33,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     clock::Clock,
     error::AppError,
-    feedback::{Visitor, submit::FeedbackRules},
+    feedback::{Visitor, events::FeedbackEvents, submit::FeedbackRules},
     language::{Language, LanguagePreference, Translated},
     ratelimit::RateLimiter,
     staff::{Actor, throttle::LoginThrottle},
@@ -68,12 +68,20 @@ pub struct Mutation(
     focal_point::FocalPointMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+/// The root subscription: live updates.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(feedback::FeedbackSubscription);
 
-fn builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_complexity(limits.max_complexity)
-        .extension(limits::LimitsExtension::new(limits.max_depth))
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+fn builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_complexity(limits.max_complexity)
+    .extension(limits::LimitsExtension::new(limits.max_depth))
 }
 
 /// The executable schema, with what every resolver may need.
@@ -84,6 +92,7 @@ pub fn build_schema(
     throttle: Arc<LoginThrottle>,
     limiter: Arc<RateLimiter>,
     feedback_rules: FeedbackRules,
+    events: Arc<FeedbackEvents>,
 ) -> AppSchema {
     builder(limits)
         .data(db)
@@ -91,6 +100,7 @@ pub fn build_schema(
         .data(throttle)
         .data(limiter)
         .data(feedback_rules)
+        .data(events)
         .finish()
 }
 
@@ -123,6 +133,25 @@ pub fn request_data(
         .data(staff::ClientAddress(client_address))
         .data(staff::LoginGate::default())
         .data(visitor)
+}
+
+/// Per-connection state of a live (websocket) connection: like a request's,
+/// but the loader keeps no cache, since a connection lives for hours.
+pub fn connection_data(
+    db: &DatabaseConnection,
+    language: LanguagePreference,
+) -> async_graphql::Data {
+    let loader: RequestLoader = DataLoader::with_cache(
+        CatalogLoader::new(db.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    );
+    loader.enable_all_cache(false);
+    let mut data = async_graphql::Data::default();
+    data.insert(loader);
+    data.insert(language);
+    data.insert(Actor::Anonymous);
+    data
 }
 
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {

@@ -4,17 +4,19 @@
 
 use std::{sync::Arc, time::Instant};
 
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{
     ServerError,
     http::GraphiQLSource,
     parser::{parse_query, types::OperationType},
 };
+use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use poem::{
     Body, Endpoint, IntoResponse, Request, Response,
     error::ReadBodyError,
     handler,
     http::{StatusCode, header},
-    web::{Data, Html},
+    web::{Data, Html, websocket::WebSocket},
 };
 use serde_json::json;
 
@@ -71,6 +73,34 @@ pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -
         return response;
     }
     execute(request, state, graphql_request).await
+}
+
+/// `GET /graphql/ws`: subscriptions over a websocket, with the
+/// graphql-transport-ws protocol (and the older graphql-ws).
+#[handler]
+pub async fn graphql_ws(
+    request: &Request,
+    websocket: WebSocket,
+    protocol: GraphQLProtocol,
+    Data(state): Data<&Arc<AppState>>,
+) -> impl IntoResponse {
+    let lang = url_parameters(request)
+        .ok()
+        .and_then(|parameters| parameters.lang);
+    let language = LanguagePreference::negotiate(
+        lang.as_deref(),
+        request.header(header::ACCEPT_LANGUAGE),
+        &state.default_language,
+    );
+    let data = graphql::connection_data(&state.db.conn, language);
+    let schema = state.schema.clone();
+    websocket
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .with_data(data)
+                .serve()
+        })
 }
 
 /// `POST /graphql` with an `application/json` body.

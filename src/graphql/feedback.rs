@@ -1,11 +1,14 @@
 //! Citizens' feedback: submitting, reading, official responses. No type
 //! here has a field that could carry a commenter's email.
 
+use std::sync::Arc;
+
 use async_graphql::{
-    Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject,
+    Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject, Subscription,
 };
 use chrono::{DateTime, Utc};
 use entity::feedback as row;
+use futures_util::{Stream, StreamExt};
 
 use super::{
     commitment::Commitment,
@@ -21,6 +24,7 @@ use crate::{
     error::AppError,
     feedback::{
         Visitor,
+        events::FeedbackEvents,
         moderation::{self, Decision},
         reactions,
         read::{
@@ -442,6 +446,27 @@ pub struct SubmitFeedbackPayload {
 }
 
 #[derive(Default)]
+pub struct FeedbackSubscription;
+
+#[Subscription]
+impl FeedbackSubscription {
+    /// Feedback published on a commitment from now on: citizens' comments
+    /// and replies, official responses, and items a moderator approves.
+    /// Queued or hidden items never arrive here.
+    async fn feedback_posted(
+        &self,
+        ctx: &Context<'_>,
+        commitment_id: ID,
+    ) -> Result<impl Stream<Item = Feedback> + use<>> {
+        let id = id_of("commitmentId", &commitment_id, NodeType::Commitment)?;
+        Ok(ctx
+            .data::<Arc<FeedbackEvents>>()?
+            .on_commitment(id)
+            .map(Feedback))
+    }
+}
+
+#[derive(Default)]
 pub struct FeedbackQuery;
 
 #[Object]
@@ -521,7 +546,7 @@ impl FeedbackMutation {
         };
         let outcome = submit::submit(
             super::db(ctx)?,
-            ctx.data::<std::sync::Arc<RateLimiter>>()?,
+            ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,
             now(ctx)?,
@@ -529,6 +554,9 @@ impl FeedbackMutation {
         )
         .await
         .map_err(|err| err.extend())?;
+        if let Submitted::Stored(row) = &outcome {
+            ctx.data::<Arc<FeedbackEvents>>()?.published(row);
+        }
         Ok(match outcome {
             Submitted::Stored(row)
                 if row.status == vocabulary::FeedbackStatus::Published.as_str() =>
@@ -552,7 +580,7 @@ impl FeedbackMutation {
         let id = id_of("id", &id, NodeType::Feedback)?;
         let row = reactions::support(
             super::db(ctx)?,
-            ctx.data::<std::sync::Arc<RateLimiter>>()?,
+            ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,
             now(ctx)?,
@@ -581,7 +609,7 @@ impl FeedbackMutation {
         };
         reactions::report(
             super::db(ctx)?,
-            ctx.data::<std::sync::Arc<RateLimiter>>()?,
+            ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,
             now(ctx)?,
@@ -646,6 +674,7 @@ impl FeedbackMutation {
         let row = responses::respond(super::db(ctx)?, actor(ctx), now(ctx)?, id, &body)
             .await
             .map_err(|err| err.extend())?;
+        ctx.data::<Arc<FeedbackEvents>>()?.published(&row);
         Ok(Feedback(row))
     }
 }

@@ -21,6 +21,7 @@ mod http;
 mod import;
 mod languages;
 mod limits;
+mod live;
 mod migrations;
 mod nodes;
 mod pagination;
