@@ -29,6 +29,8 @@ pub struct Model {
     pub responder_staff_id: Option<i64>,
     pub visitor_key: Option<String>,
     pub created_at: ChronoDateTimeUtc,
+    /// Visitors supporting it (rows of `feedback_support`), kept for ordering.
+    pub support_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m20261129_000001_catalog;
 mod m20261129_000002_staff;
 mod m20261129_000003_feedback;
 mod m20261129_000004_feedback_reactions;
+mod m20261129_000005_feedback_support_count;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_staff::Migration),
             Box::new(m20261129_000003_feedback::Migration),
             Box::new(m20261129_000004_feedback_reactions::Migration),
+            Box::new(m20261129_000005_feedback_support_count::Migration),
         ]
     }
 }

@@ -6,8 +6,8 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 
 use crate::error::{AppError, AppResult};
@@ -147,13 +147,18 @@ impl PageRequest {
     }
 }
 
-/// A list that can be read page by page: a filtered query ordered by a unique
-/// column whose values are of type `K` (text by default, or a number).
+/// A unique id column that orders rows with equal keys, and how to read it.
+type Tiebreak<E> = (<E as EntityTrait>::Column, fn(&<E as EntityTrait>::Model) -> i64);
+
+/// A list that can be read page by page: a filtered query ordered by a
+/// column whose values are of type `K` (text by default, or a number) —
+/// unique by itself, or made unique by a tiebreaking id column.
 #[derive(Clone, Debug)]
 pub struct Listing<E: EntityTrait, K = String> {
     query: Select<E>,
     key: E::Column,
     key_of: fn(&E::Model) -> K,
+    tiebreak: Option<Tiebreak<E>>,
     ordering: Ordering,
 }
 
@@ -174,7 +179,68 @@ where
             query,
             key,
             key_of,
+            tiebreak: None,
             ordering,
+        }
+    }
+
+    /// Orders rows with equal keys by the unique `column` (read from a row
+    /// by `id_of`), in the same direction: for keys that repeat, such as
+    /// counts.
+    pub fn tiebreak(mut self, column: E::Column, id_of: fn(&E::Model) -> i64) -> Self {
+        self.tiebreak = Some((column, id_of));
+        self
+    }
+
+    /// The cursor of `row`: its key, and its tiebreaking id when there is one.
+    fn cursor_key(&self, row: &E::Model) -> String {
+        let key = (self.key_of)(row).to_string();
+        match self.tiebreak {
+            Some((_, id_of)) => format!("{key}~{}", id_of(row)),
+            None => key,
+        }
+    }
+
+    fn parse_cursor_key(&self, field: &str, text: &str) -> AppResult<(K, Option<i64>)> {
+        match self.tiebreak {
+            Some(_) => {
+                let (key, id) = text
+                    .rsplit_once('~')
+                    .ok_or_else(|| AppError::bad_input(field, "not a cursor of this list"))?;
+                Ok((parse_key(field, key)?, Some(parse_key(field, id)?)))
+            }
+            None => Ok((parse_key(field, text)?, None)),
+        }
+    }
+
+    /// Rows beyond the position (`key`, `tie`): later in the list's order
+    /// when `forward`, earlier otherwise; `inclusive` keeps the position.
+    fn beyond(&self, (key, tie): &(K, Option<i64>), forward: bool, inclusive: bool) -> Condition {
+        let up = (self.ordering.direction == Direction::Ascending) == forward;
+        let compare =
+            |column: E::Column, value: sea_orm::Value, or_equal: bool| match (up, or_equal) {
+                (true, false) => column.gt(value),
+                (true, true) => column.gte(value),
+                (false, false) => column.lt(value),
+                (false, true) => column.lte(value),
+            };
+        match (self.tiebreak, tie) {
+            (Some((tie_column, _)), Some(tie)) => Condition::any()
+                .add(compare(self.key, key.clone().into(), false))
+                .add(Condition::all().add(self.key.eq(key.clone())).add(compare(
+                    tie_column,
+                    (*tie).into(),
+                    inclusive,
+                ))),
+            _ => Condition::all().add(compare(self.key, key.clone().into(), inclusive)),
+        }
+    }
+
+    fn ordered(&self, query: Select<E>, order: Order) -> Select<E> {
+        let query = query.order_by(self.key, order.clone());
+        match self.tiebreak {
+            Some((column, _)) => query.order_by(column, order),
+            None => query,
         }
     }
 
@@ -189,49 +255,19 @@ where
         db: &C,
         request: &PageRequest,
     ) -> AppResult<Page<E::Model>> {
-        let (query, key, ordering) = (&self.query, self.key, self.ordering);
+        let (query, ordering) = (&self.query, self.ordering);
         let page = request.validate(&ordering)?;
         let after = page
             .after
             .as_deref()
-            .map(|key| parse_key::<K>("after", key))
+            .map(|key| self.parse_cursor_key("after", key))
             .transpose()?;
         let before = page
             .before
             .as_deref()
-            .map(|key| parse_key::<K>("before", key))
+            .map(|key| self.parse_cursor_key("before", key))
             .transpose()?;
-        let ascending = ordering.direction == Direction::Ascending;
-        // "Later" and "earlier" in the list's own order.
-        let later = |value: &K| {
-            if ascending {
-                key.gt(value.clone())
-            } else {
-                key.lt(value.clone())
-            }
-        };
-        let earlier = |value: &K| {
-            if ascending {
-                key.lt(value.clone())
-            } else {
-                key.gt(value.clone())
-            }
-        };
-        let at_or_earlier = |value: &K| {
-            if ascending {
-                key.lte(value.clone())
-            } else {
-                key.gte(value.clone())
-            }
-        };
-        let at_or_later = |value: &K| {
-            if ascending {
-                key.gte(value.clone())
-            } else {
-                key.lte(value.clone())
-            }
-        };
-        let (list_order, reverse_order) = if ascending {
+        let (list_order, reverse_order) = if ordering.direction == Direction::Ascending {
             (Order::Asc, Order::Desc)
         } else {
             (Order::Desc, Order::Asc)
@@ -239,31 +275,33 @@ where
 
         let mut window = query.clone();
         if let Some(after) = &after {
-            window = window.filter(later(after));
+            window = window.filter(self.beyond(after, true, false));
         }
         if let Some(before) = &before {
-            window = window.filter(earlier(before));
+            window = window.filter(self.beyond(before, false, false));
         }
         // One row more than the page tells whether another page follows.
         let fetch = page.size + 1;
         let (mut rows, has_previous_page, has_next_page) = match page.walk {
             Walk::Forward => {
-                let mut rows = window
-                    .order_by(key, list_order)
+                let mut rows = self
+                    .ordered(window, list_order)
                     .limit(fetch)
                     .all(db)
                     .await?;
                 let has_next = rows.len() as u64 > page.size;
                 rows.truncate(page.size as usize);
                 let has_previous = match &after {
-                    Some(after) => exists(db, query.clone().filter(at_or_earlier(after))).await?,
+                    Some(after) => {
+                        exists(db, query.clone().filter(self.beyond(after, false, true))).await?
+                    }
                     None => false,
                 };
                 (rows, has_previous, has_next)
             }
             Walk::Backward => {
-                let mut rows = window
-                    .order_by(key, reverse_order)
+                let mut rows = self
+                    .ordered(window, reverse_order)
                     .limit(fetch)
                     .all(db)
                     .await?;
@@ -271,7 +309,9 @@ where
                 rows.truncate(page.size as usize);
                 rows.reverse();
                 let has_next = match &before {
-                    Some(before) => exists(db, query.clone().filter(at_or_later(before))).await?,
+                    Some(before) => {
+                        exists(db, query.clone().filter(self.beyond(before, true, true))).await?
+                    }
                     None => false,
                 };
                 (rows, has_previous, has_next)
@@ -279,12 +319,7 @@ where
         };
         let items = rows
             .drain(..)
-            .map(|row| {
-                (
-                    encode_cursor(&ordering, &(self.key_of)(&row).to_string()),
-                    row,
-                )
-            })
+            .map(|row| (encode_cursor(&ordering, &self.cursor_key(&row)), row))
             .collect();
         Ok(Page {
             items,

@@ -54,45 +54,38 @@ pub async fn support(
     id: i64,
 ) -> AppResult<feedback::Model> {
     count_hit(limiter, rules, visitor, "support").await?;
-    let row = published(db, id).await?;
+    // Checked before the transaction opens, so a refusal holds no locks.
+    published(db, id).await?;
+    let txn = db.begin().await?;
     let existing = feedback_support::Entity::find_by_id((id, visitor.key.clone()))
-        .one(db)
+        .one(&txn)
         .await?;
     if existing.is_none() {
-        let inserted = feedback_support::ActiveModel {
+        feedback_support::ActiveModel {
             feedback_id: Set(id),
             visitor_key: Set(visitor.key.clone()),
             created_at: Set(now),
         }
-        .insert(db)
-        .await;
-        // Two identical requests racing: the second finds the first's row.
-        if let Err(err) = inserted {
-            if !matches!(
-                err.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) {
-                return Err(err.into());
-            }
-        }
+        .insert(&txn)
+        .await?;
+        // Counted from the rows, in the same transaction: concurrent
+        // supports cannot leave the count behind the rows.
+        let count = feedback_support::Entity::find()
+            .filter(feedback_support::Column::FeedbackId.eq(id))
+            .count(&txn)
+            .await?;
+        feedback::Entity::update_many()
+            .col_expr(
+                feedback::Column::SupportCount,
+                sea_orm::sea_query::Expr::value(i64::try_from(count).unwrap_or(i64::MAX)),
+            )
+            .filter(feedback::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
     }
+    let row = published(&txn, id).await?;
+    txn.commit().await?;
     Ok(row)
-}
-
-/// Support counts of many items at once.
-pub async fn support_counts<C: ConnectionTrait>(
-    db: &C,
-    ids: &[i64],
-) -> AppResult<std::collections::HashMap<i64, u64>> {
-    let mut counts: std::collections::HashMap<i64, u64> = ids.iter().map(|id| (*id, 0)).collect();
-    for row in feedback_support::Entity::find()
-        .filter(feedback_support::Column::FeedbackId.is_in(ids.to_vec()))
-        .all(db)
-        .await?
-    {
-        *counts.entry(row.feedback_id).or_default() += 1;
-    }
-    Ok(counts)
 }
 
 /// Records the visitor's report (once per item). When `threshold` distinct
@@ -113,8 +106,8 @@ pub async fn report(
     if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
         return Err(AppError::bad_input("note", "at most 500 characters"));
     }
+    published(db, id).await?;
     let txn = db.begin().await?;
-    published(&txn, id).await?;
     let existing = feedback_report::Entity::find_by_id((id, visitor.key.clone()))
         .one(&txn)
         .await?;

@@ -23,6 +23,7 @@ pub enum FeedbackOrder {
     #[default]
     Newest,
     Oldest,
+    MostSupported,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -93,19 +94,34 @@ pub fn listing(
         None => {}
     }
     // Ids grow with time, so they order by age and make a unique key.
-    let direction = match order {
-        FeedbackOrder::Newest => Direction::Descending,
-        FeedbackOrder::Oldest => Direction::Ascending,
+    let by_id = |direction| Ordering {
+        name: "id",
+        direction,
     };
-    Listing::new(
-        query,
-        feedback::Column::Id,
-        |row| row.id,
-        Ordering {
-            name: "id",
-            direction,
-        },
-    )
+    match order {
+        FeedbackOrder::Newest => Listing::new(
+            query,
+            feedback::Column::Id,
+            |row| row.id,
+            by_id(Direction::Descending),
+        ),
+        FeedbackOrder::Oldest => Listing::new(
+            query,
+            feedback::Column::Id,
+            |row| row.id,
+            by_id(Direction::Ascending),
+        ),
+        FeedbackOrder::MostSupported => Listing::new(
+            query,
+            feedback::Column::SupportCount,
+            |row| row.support_count,
+            Ordering {
+                name: "support",
+                direction: Direction::Descending,
+            },
+        )
+        .tiebreak(feedback::Column::Id, |row| row.id),
+    }
 }
 
 /// A commitment's feedback in figures.

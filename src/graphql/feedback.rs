@@ -14,7 +14,7 @@ use super::{
     commitment::Commitment,
     connection::{ListConnection, connection, no_prefetch, page_cost},
     guards::{HasRole, StaffOnly},
-    loaders::{CommitmentById, FocalPointById, MilestoneById, StaffAccountById, SupportCountOf},
+    loaders::{CommitmentById, FocalPointById, MilestoneById, StaffAccountById},
     milestone::Milestone,
     node::{NodeType, global_id},
     staff::{actor, id_of, now},
@@ -118,6 +118,8 @@ pub enum FeedbackOrder {
     Newest,
     /// Oldest first.
     Oldest,
+    /// Most supported first (newest first among equals).
+    MostSupported,
 }
 
 impl From<FeedbackKind> for vocabulary::FeedbackKind {
@@ -229,11 +231,8 @@ impl Feedback {
     }
 
     /// How many visitors support it.
-    async fn support_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(super::loader(ctx)?
-            .load_one(SupportCountOf(self.0.id))
-            .await?
-            .unwrap_or(0))
+    async fn support_count(&self) -> i64 {
+        self.0.support_count
     }
 
     /// Where it stands in moderation; shown to moderators and admins only
@@ -317,6 +316,7 @@ fn order(order: FeedbackOrder) -> DomainOrder {
     match order {
         FeedbackOrder::Newest => DomainOrder::Newest,
         FeedbackOrder::Oldest => DomainOrder::Oldest,
+        FeedbackOrder::MostSupported => DomainOrder::MostSupported,
     }
 }
 

@@ -139,7 +139,3 @@ batch_key!(
 batch_key!(FeedbackById => entity::feedback::Model, |db, ids| {
     lookups::by_id::<entity::feedback::Entity, _>(db, entity::feedback::Column::Id, ids, |row| row.id)
 });
-batch_key!(
-    /// How many visitors support a piece of feedback.
-    SupportCountOf => u64, |db, ids| { crate::feedback::reactions::support_counts(db, ids) }
-);

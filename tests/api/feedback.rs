@@ -325,6 +325,38 @@ on_both_backends! {
         assert_eq!(log.data()["auditLog"]["nodes"][1]["staff"]["email"], "moderator@example.org");
     }
 
+    async fn most_supported_first_pages_through_ties(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let mo18 = app.commitment_id("MO0018").await;
+        let mut ids = Vec::new();
+        for n in 1..=5 {
+            ids.push(submitted_id(&app.query(SUBMIT, comment(&mo18, &format!("c{n}"))).await));
+        }
+        for visitor in ["fan-one-token", "fan-two-token"] {
+            as_visitor(&app, visitor, SUPPORT, json!({ "id": ids[2] })).await.data();
+        }
+        as_visitor(&app, "fan-one-token", SUPPORT, json!({ "id": ids[0] })).await.data();
+        const PAGE: &str = r#"query($after: String) { commitment(code: "MO0018") { feedback(first: 2, after: $after, orderBy: MOST_SUPPORTED) { nodes { body supportCount } pageInfo { hasNextPage endCursor } } } }"#;
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let reply = app.query(PAGE, json!({ "after": after })).await;
+            let page = reply.data()["commitment"]["feedback"].clone();
+            for node in page["nodes"].as_array().expect("nodes") {
+                seen.push((node["body"].as_str().expect("body").to_owned(), node["supportCount"].as_i64().expect("count")));
+            }
+            if page["pageInfo"]["hasNextPage"] == false {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].clone();
+        }
+        let expected: Vec<(String, i64)> = [("c3", 2), ("c1", 1), ("c5", 0), ("c4", 0), ("c2", 0)]
+            .into_iter()
+            .map(|(body, count)| (body.to_owned(), count))
+            .collect();
+        assert_eq!(seen, expected);
+    }
+
     async fn support_counts_each_visitor_once(backend: Backend) {
         let app = TestApp::bundled(backend).await;
         let mo18 = app.commitment_id("MO0018").await;

@@ -88,9 +88,14 @@ impl Drop for SchemaGuard {
             };
             runtime.block_on(async move {
                 if let Ok(conn) = sea_orm::Database::connect(admin_url).await {
-                    let _ = conn
-                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                        .await;
+                    // The test's own pool may still hold a transaction whose
+                    // rollback waits for the test runtime, which waits here:
+                    // give up after a while rather than wait forever (the
+                    // schema then stays behind, harmless).
+                    let drop = format!(
+                        "SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+                    );
+                    let _ = conn.execute_unprepared(&drop).await;
                     let _ = conn.close().await;
                 }
             });
