@@ -148,7 +148,10 @@ impl PageRequest {
 }
 
 /// A unique id column that orders rows with equal keys, and how to read it.
-type Tiebreak<E> = (<E as EntityTrait>::Column, fn(&<E as EntityTrait>::Model) -> i64);
+type Tiebreak<E> = (
+    <E as EntityTrait>::Column,
+    fn(&<E as EntityTrait>::Model) -> i64,
+);
 
 /// A list that can be read page by page: a filtered query ordered by a
 /// column whose values are of type `K` (text by default, or a number) —
