@@ -927,3 +927,79 @@ fn staff_commands_manage_accounts_that_the_server_honours() {
 
     drop(server);
 }
+
+#[tokio::test]
+async fn staff_token_issues_another_expiring_token_that_works() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let dir = dir.path();
+    staff_command(
+        dir,
+        &[
+            "staff",
+            "add",
+            "--email",
+            "ops@example.org",
+            "--name",
+            "Ops",
+            "--role",
+            "moderator",
+        ],
+        None,
+    )
+    .assert_success("staff add");
+    let issued = staff_command(
+        dir,
+        &[
+            "staff",
+            "token",
+            "--email",
+            "OPS@example.org",
+            "--label",
+            "dashboard",
+            "--expires-in-days",
+            "30",
+        ],
+        None,
+    );
+    issued.assert_success("staff token");
+    assert!(issued.stdout.contains("expires"), "{}", issued.stdout);
+    let token = printed_token(&issued);
+
+    let url = sqlite_url(dir);
+    let db = ogp_pulse::db::Database::connect(&url)
+        .await
+        .expect("open the database");
+    let now = chrono::Utc::now();
+    match ogp_pulse::staff::credentials::authenticate(&db.conn, &token, now)
+        .await
+        .expect("query")
+    {
+        Ok(principal) => assert_eq!(principal.email, "ops@example.org"),
+        Err(refusal) => panic!("the new token is refused: {refusal:?}"),
+    }
+    let later = now + chrono::Duration::days(31);
+    let refusal = ogp_pulse::staff::credentials::authenticate(&db.conn, &token, later)
+        .await
+        .expect("query");
+    assert!(
+        matches!(
+            refusal,
+            Err(ogp_pulse::staff::credentials::Refusal::Expired)
+        ),
+        "{refusal:?}"
+    );
+
+    let unknown = staff_command(
+        dir,
+        &[
+            "staff",
+            "token",
+            "--email",
+            "nobody@example.org",
+            "--label",
+            "x",
+        ],
+        None,
+    );
+    unknown.assert_clean_failure();
+}
