@@ -969,8 +969,8 @@ async fn staff_token_issues_another_expiring_token_that_works() {
     let db = ogp_pulse::db::Database::connect(&url)
         .await
         .expect("open the database");
-    let now = chrono::Utc::now();
-    match ogp_pulse::staff::credentials::authenticate(&db.conn, &token, now)
+    let now = Utc::now();
+    match credentials::authenticate(&db.conn, &token, now)
         .await
         .expect("query")
     {
@@ -978,14 +978,11 @@ async fn staff_token_issues_another_expiring_token_that_works() {
         Err(refusal) => panic!("the new token is refused: {refusal:?}"),
     }
     let later = now + chrono::Duration::days(31);
-    let refusal = ogp_pulse::staff::credentials::authenticate(&db.conn, &token, later)
+    let refusal = credentials::authenticate(&db.conn, &token, later)
         .await
         .expect("query");
     assert!(
-        matches!(
-            refusal,
-            Err(ogp_pulse::staff::credentials::Refusal::Expired)
-        ),
+        matches!(refusal, Err(credentials::Refusal::Expired)),
         "{refusal:?}"
     );
 
