@@ -49,6 +49,19 @@ impl RateLimiter {
             Self::InProcess(counter) => counter.hit(checks),
         }
     }
+
+    /// Clears the count of `key`, as if it had never been hit.
+    pub async fn forget(&self, key: &str) {
+        match self {
+            Self::InProcess(counter) => {
+                counter
+                    .windows
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(key);
+            }
+        }
+    }
 }
 
 impl InProcessCounter {

@@ -247,7 +247,7 @@ pub async fn login(
     client: &str,
     now: DateTime<Utc>,
 ) -> AppResult<(String, DateTime<Utc>, Principal)> {
-    throttle.attempt(email, client)?;
+    throttle.attempt(email, client).await?;
     let refused = || AppError::Unauthenticated("the email or the password is wrong".to_owned());
     let account = match normalize_email(email) {
         Ok(email) => {
@@ -272,7 +272,7 @@ pub async fn login(
     let Some(account) = account.filter(|_| matches && has_password) else {
         return Err(refused());
     };
-    throttle.succeeded(email);
+    throttle.succeeded(email).await;
     let expires_at = now + SESSION_LIFETIME;
     let (token, credential) = credentials::issue(
         db,
