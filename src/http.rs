@@ -45,7 +45,11 @@ pub fn graphiql() -> Html<String> {
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
 #[handler]
 pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -> Response {
-    let graphql_request = match url_parameters(request).and_then(UrlParameters::into_graphql) {
+    let parsed = url_parameters(request).and_then(|mut parameters| {
+        let lang = parameters.lang.take();
+        parameters.into_graphql().map(|graphql| (graphql, lang))
+    });
+    let (graphql_request, lang) = match parsed {
         Ok(parsed) => parsed,
         Err(message) => {
             return refusal_response(
@@ -72,7 +76,7 @@ pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -
             .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return response;
     }
-    execute(request, state, graphql_request).await
+    execute(request, state, graphql_request, lang).await
 }
 
 /// `GET /graphql/ws`: subscriptions over a websocket, with the
@@ -169,10 +173,19 @@ pub async fn graphql_post(
             );
         }
     };
-    execute(request, state, graphql_request).await
+    let lang = url_parameters(request)
+        .ok()
+        .and_then(|parameters| parameters.lang);
+    execute(request, state, graphql_request, lang).await
 }
 
-async fn execute(http: &Request, state: &AppState, request: async_graphql::Request) -> Response {
+/// Runs a GraphQL request; `lang` is the `lang` URL parameter, if any.
+async fn execute(
+    http: &Request,
+    state: &AppState,
+    request: async_graphql::Request,
+    lang: Option<String>,
+) -> Response {
     if request.query.trim().is_empty() {
         return refusal_response(
             StatusCode::BAD_REQUEST,
@@ -180,9 +193,6 @@ async fn execute(http: &Request, state: &AppState, request: async_graphql::Reque
             "the request has no query",
         );
     }
-    let lang = url_parameters(http)
-        .ok()
-        .and_then(|parameters| parameters.lang);
     let language = LanguagePreference::negotiate(
         lang.as_deref(),
         http.header(header::ACCEPT_LANGUAGE),

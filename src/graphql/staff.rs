@@ -10,12 +10,12 @@ use async_graphql::{
     Context, Enum, ErrorExtensions, ID, InputObject, Json, Object, Result, SimpleObject,
 };
 use chrono::{DateTime, Utc};
-use entity::{audit_entry, staff_account};
+use entity::audit_entry;
 
 use super::{
     connection::{ListConnection, connection, no_prefetch, page_cost},
     focal_point::FocalPoint,
-    loaders::FocalPointById,
+    loaders::{FocalPointById, StaffAccountById},
     node::{NodeType, decode_as},
 };
 use crate::{
@@ -277,12 +277,9 @@ impl AuditEntry {
 
     /// Who did it.
     async fn staff(&self, ctx: &Context<'_>) -> Result<AuditStaff> {
-        use sea_orm::EntityTrait;
-        let db = super::db(ctx)?;
-        let account = staff_account::Entity::find_by_id(self.0.staff_id)
-            .one(db)
-            .await
-            .map_err(|err| AppError::from(err).extend())?
+        let account = super::loader(ctx)?
+            .load_one(StaffAccountById(self.0.staff_id))
+            .await?
             .ok_or_else(|| AppError::Internal("audit entry without staff".to_owned()).extend())?;
         Ok(AuditStaff {
             name: account.name,
@@ -352,10 +349,15 @@ impl StaffMutation {
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<NewApiToken> {
         let principal = actor(ctx).staff().map_err(|err| err.extend())?;
-        let (token, row) =
-            credentials::issue_api_token(super::db(ctx)?, principal, &label, expires_at, now(ctx)?)
-                .await
-                .map_err(|err| err.extend())?;
+        let (token, row) = credentials::issue_api_token(
+            super::db(ctx)?,
+            principal.staff_id,
+            &label,
+            expires_at,
+            now(ctx)?,
+        )
+        .await
+        .map_err(|err| err.extend())?;
         Ok(NewApiToken {
             token,
             credential: Credential::from(row),

@@ -222,8 +222,7 @@ pub async fn add_api_token(
     now: DateTime<Utc>,
 ) -> AppResult<String> {
     let account = by_email(db, email).await?;
-    let principal = credentials::principal_of(db, account, 0).await?;
-    let (token, _) = credentials::issue_api_token(db, &principal, label, expires_at, now).await?;
+    let (token, _) = credentials::issue_api_token(db, account.id, label, expires_at, now).await?;
     Ok(token)
 }
 

@@ -248,10 +248,10 @@ pub async fn revoke_own<C: ConnectionTrait>(
     revoke(db, credential_id, now).await
 }
 
-/// A new API token for `principal`, optionally expiring.
+/// A new API token for the account `staff_id`, optionally expiring.
 pub async fn issue_api_token<C: ConnectionTrait>(
     db: &C,
-    principal: &Principal,
+    staff_id: i64,
     label: &str,
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -271,7 +271,7 @@ pub async fn issue_api_token<C: ConnectionTrait>(
     }
     issue(
         db,
-        principal.staff_id,
+        staff_id,
         Kind::ApiToken,
         Some(label.to_owned()),
         expires_at,
