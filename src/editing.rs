@@ -129,6 +129,32 @@ where
     Ok(())
 }
 
+/// The rows of a one-text translation table that belong to `owner`, as a
+/// JSON object of texts by language (for audit snapshots); `split` reads
+/// (language, text) from a row.
+pub(crate) async fn texts_by_language<E, C>(
+    db: &C,
+    owner_column: E::Column,
+    owner: i64,
+    split: fn(E::Model) -> (String, String),
+) -> AppResult<serde_json::Map<String, Value>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Ok(E::find()
+        .filter(owner_column.eq(owner))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let (language, text) = split(row);
+            (language, Value::String(text))
+        })
+        .collect())
+}
+
 /// Records a write in the audit log, unless it changed nothing; `before` is
 /// `None` for a creation.
 pub(crate) async fn audit_write<C: ConnectionTrait>(

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{
     Change, Texts, audit_write, check_period, check_texts, json, save_changes, set_texts,
-    stored_date,
+    stored_date, texts_by_language,
 };
 use crate::{
     catalog::{partial_date::PartialDate, rules::MAX_TITLE_CHARS, vocabulary::MilestoneStatus},
@@ -37,13 +37,13 @@ pub struct MilestoneChanges {
 }
 
 async fn snapshot<C: ConnectionTrait>(db: &C, row: &milestone::Model) -> AppResult<Value> {
-    let titles: serde_json::Map<String, Value> = milestone_translation::Entity::find()
-        .filter(milestone_translation::Column::MilestoneId.eq(row.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.language, Value::String(t.title)))
-        .collect();
+    let titles = texts_by_language::<milestone_translation::Entity, _>(
+        db,
+        milestone_translation::Column::MilestoneId,
+        row.id,
+        |t| (t.language, t.title),
+    )
+    .await?;
     Ok(json!({ "milestone": json(row), "title": titles }))
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::{
     Change, Texts, audit_write, check_period, check_texts, json, save_changes, set_texts,
-    stored_date, unique,
+    stored_date, texts_by_language, unique,
 };
 use crate::{
     catalog::{
@@ -64,13 +64,13 @@ async fn institution_snapshot<C: ConnectionTrait>(
     db: &C,
     row: &institution::Model,
 ) -> AppResult<Value> {
-    let names: serde_json::Map<String, Value> = institution_translation::Entity::find()
-        .filter(institution_translation::Column::InstitutionId.eq(row.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.language, Value::String(t.name)))
-        .collect();
+    let names = texts_by_language::<institution_translation::Entity, _>(
+        db,
+        institution_translation::Column::InstitutionId,
+        row.id,
+        |t| (t.language, t.name),
+    )
+    .await?;
     Ok(json!({ "institution": json(row), "name": names }))
 }
 
@@ -309,13 +309,13 @@ async fn action_plan_snapshot<C: ConnectionTrait>(
     db: &C,
     row: &action_plan::Model,
 ) -> AppResult<Value> {
-    let titles: serde_json::Map<String, Value> = action_plan_translation::Entity::find()
-        .filter(action_plan_translation::Column::ActionPlanId.eq(row.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.language, Value::String(t.title)))
-        .collect();
+    let titles = texts_by_language::<action_plan_translation::Entity, _>(
+        db,
+        action_plan_translation::Column::ActionPlanId,
+        row.id,
+        |t| (t.language, t.title),
+    )
+    .await?;
     Ok(json!({ "actionPlan": json(row), "title": titles }))
 }
 
