@@ -8,6 +8,12 @@
 pub mod action_plan;
 pub mod action_plan_translation;
 pub mod audit_entry;
+pub mod awareness_answer;
+pub mod awareness_metric;
+pub mod campaign;
+pub mod campaign_activity;
+pub mod campaign_commitment;
+pub mod campaign_milestone;
 pub mod commitment;
 pub mod commitment_focal_point;
 pub mod commitment_policy_area;

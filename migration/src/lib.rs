@@ -8,6 +8,7 @@ mod m20261129_000002_staff;
 mod m20261129_000003_feedback;
 mod m20261129_000004_feedback_reactions;
 mod m20261129_000005_feedback_support_count;
+mod m20261129_000006_campaigns;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_feedback::Migration),
             Box::new(m20261129_000004_feedback_reactions::Migration),
             Box::new(m20261129_000005_feedback_support_count::Migration),
+            Box::new(m20261129_000006_campaigns::Migration),
         ]
     }
 }
