@@ -21,6 +21,7 @@ pub enum Action {
     Update,
     Link,
     Unlink,
+    Delete,
 }
 
 impl Action {
@@ -30,6 +31,7 @@ impl Action {
             Self::Update => "update",
             Self::Link => "link",
             Self::Unlink => "unlink",
+            Self::Delete => "delete",
         }
     }
 }

@@ -9,12 +9,13 @@ use poem::{
 
 use crate::{
     app::{AppState, routes},
-    config::{Cli, Command, ServeArgs, StaffCommand},
+    campaigns::{metrics, metrics_csv},
+    config::{Cli, Command, MetricsCommand, ServeArgs, StaffCommand},
     db::{ConnectError, Database, redact_url},
     error::AppError,
     graphql,
     import::{self, ImportError},
-    staff::{Role, accounts},
+    staff::{Actor, Role, accounts},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,25 @@ pub enum CommandError {
     Serve(#[source] std::io::Error),
     #[error("{}", staff_message(.0))]
     Staff(AppError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} problem(s) in {file}, nothing was recorded:\n{}", .problems.len(), problem_list(.problems))]
+    Metrics {
+        file: String,
+        problems: Vec<metrics_csv::LineProblem>,
+    },
+}
+
+fn problem_list(problems: &[metrics_csv::LineProblem]) -> String {
+    problems
+        .iter()
+        .map(|problem| format!("  - {problem}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An error of a staff command as an operator should read it.
@@ -68,7 +88,66 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Serve(args) => serve(&cli.database_url, args).await,
         Command::Staff(command) => staff(&cli.database_url, command).await,
+        Command::Metrics(MetricsCommand::Import { file, staff }) => {
+            import_metrics(&cli.database_url, &file, &staff).await
+        }
     }
+}
+
+async fn import_metrics(
+    database_url: &str,
+    file: &std::path::Path,
+    email: &str,
+) -> Result<(), CommandError> {
+    let shown = file.display().to_string();
+    let text = tokio::fs::read_to_string(file)
+        .await
+        .map_err(|source| CommandError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+    let (parsed, mut problems) = metrics_csv::parse(&text, graphql::activity_number);
+    let db = open(database_url).await?;
+    if !problems.is_empty() {
+        // Report the other lines' problems too, not just the unreadable ones.
+        let checked = metrics::problems(&db.conn, &parsed.rows)
+            .await
+            .map_err(CommandError::Staff)?;
+        problems.extend(parsed.locate(checked));
+        problems.sort_by_key(|problem| problem.line);
+        return Err(CommandError::Metrics {
+            file: shown,
+            problems,
+        });
+    }
+    let actor = Actor::Staff(accounts::acting_as(&db.conn, email).await.map_err(
+        |err| match err {
+            AppError::NotFound(_) => CommandError::Staff(AppError::bad_input(
+                "staff",
+                "no staff account has this email",
+            )),
+            other => CommandError::Staff(other),
+        },
+    )?);
+    let rows = parsed.rows.clone();
+    let recording = match metrics::record(&db.conn, &actor, chrono::Utc::now(), rows).await {
+        Ok(recording) => recording,
+        Err(AppError::InvalidRows(problems)) => {
+            return Err(CommandError::Metrics {
+                file: shown,
+                problems: parsed.locate(problems),
+            });
+        }
+        Err(other) => return Err(CommandError::Staff(other)),
+    };
+    println!(
+        "recorded {} metrics: {} new, {} corrected, {} unchanged",
+        recording.metrics.len(),
+        recording.created,
+        recording.corrected,
+        recording.unchanged
+    );
+    Ok(())
 }
 
 async fn staff(database_url: &str, command: StaffCommand) -> Result<(), CommandError> {

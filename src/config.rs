@@ -50,6 +50,25 @@ pub enum Command {
     /// Manage staff accounts and their credentials.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Record campaign awareness figures.
+    #[command(subcommand)]
+    Metrics(MetricsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetricsCommand {
+    /// Record figures from a CSV file with the columns activity, kind, value,
+    /// period_start and optionally period_end and source; all rows or none.
+    /// A figure for the same activity, kind and period corrects the one
+    /// recorded before.
+    Import {
+        /// Path of the CSV file.
+        file: PathBuf,
+        /// Email of the staff account recording them (its permissions apply,
+        /// and the audit log names it).
+        #[arg(long)]
+        staff: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,9 +9,12 @@ pub mod records;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use std::{future::Future, pin::Pin};
+
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    ModelTrait, PrimaryKeyTrait, SqlErr,
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, ModelTrait, PrimaryKeyTrait, SqlErr,
+    TransactionError, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -153,6 +156,23 @@ where
             (language, Value::String(text))
         })
         .collect())
+}
+
+/// Runs `work` in one transaction: committed when it succeeds, rolled back
+/// (and the rollback awaited) when it fails, so no connection goes back to
+/// the pool with a rollback still pending.
+pub(crate) async fn in_transaction<T, F>(db: &DatabaseConnection, work: F) -> AppResult<T>
+where
+    T: Send,
+    F: for<'c> FnOnce(
+            &'c DatabaseTransaction,
+        ) -> Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'c>>
+        + Send,
+{
+    db.transaction(work).await.map_err(|err| match err {
+        TransactionError::Connection(err) => AppError::Database(err),
+        TransactionError::Transaction(err) => err,
+    })
 }
 
 /// Records a write in the audit log, unless it changed nothing; `before` is

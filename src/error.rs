@@ -72,6 +72,10 @@ pub enum AppError {
         field: String,
         message: String,
     },
+    /// Rows of a bulk input that are wrong, each with its field; nothing of
+    /// the batch was written.
+    #[error("{} row(s) are invalid; nothing was recorded", .0.len())]
+    InvalidRows(Vec<RowProblem>),
     #[error("{0} not found")]
     NotFound(String),
     #[error("{0}")]
@@ -87,6 +91,23 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// One wrong field of one row of a bulk input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowProblem {
+    /// 0-based position of the row in the input.
+    pub row: usize,
+    /// The field of the row, e.g. `value`.
+    pub field: String,
+    pub message: String,
+}
+
+impl RowProblem {
+    /// Where the problem is in a GraphQL list argument named `input`.
+    pub fn path(&self) -> String {
+        format!("input[{}].{}", self.row, self.field)
+    }
+}
 
 impl AppError {
     /// The request has no staff credentials.
@@ -108,7 +129,7 @@ impl AppError {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadUserInput { .. } => ErrorCode::BadUserInput,
+            Self::BadUserInput { .. } | Self::InvalidRows(_) => ErrorCode::BadUserInput,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::Forbidden(_) => ErrorCode::Forbidden,
@@ -130,6 +151,35 @@ impl ErrorExtensions for AppError {
                 let field = field.clone();
                 graphql_error(ErrorCode::BadUserInput, format!("{field}: {message}"))
                     .extend_with(|_, ext| ext.set("field", field))
+            }
+            Self::InvalidRows(problems) => {
+                let listed: Vec<async_graphql::Value> = problems
+                    .iter()
+                    .map(|p| {
+                        let mut entry = async_graphql::indexmap::IndexMap::new();
+                        entry.insert(async_graphql::Name::new("row"), (p.row + 1).into());
+                        entry.insert(async_graphql::Name::new("field"), p.path().into());
+                        entry.insert(
+                            async_graphql::Name::new("message"),
+                            p.message.clone().into(),
+                        );
+                        async_graphql::Value::Object(entry)
+                    })
+                    .collect();
+                let first = problems.first().map(RowProblem::path).unwrap_or_default();
+                let summary = problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.path(), p.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                graphql_error(
+                    ErrorCode::BadUserInput,
+                    format!("{summary} (nothing was recorded)"),
+                )
+                .extend_with(move |_, ext| {
+                    ext.set("field", first.clone());
+                    ext.set("problems", async_graphql::Value::List(listed.clone()));
+                })
             }
             Self::NotFound(_) | Self::Unauthenticated(_) | Self::Forbidden(_) => {
                 graphql_error(self.code(), self.to_string())

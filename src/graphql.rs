@@ -2,6 +2,8 @@
 //! thin: they read the request context, call the catalogue, and convert.
 
 mod action_plan;
+mod awareness;
+mod campaign;
 mod commitment;
 mod connection;
 mod country;
@@ -47,6 +49,7 @@ pub struct Query(
     node::NodeQuery,
     staff::StaffQuery,
     feedback::FeedbackQuery,
+    awareness::AwarenessQuery,
     commitment::CommitmentQuery,
     action_plan::ActionPlanQuery,
     country::CountryQuery,
@@ -55,11 +58,14 @@ pub struct Query(
     focal_point::FocalPointQuery,
 );
 
-/// The root mutation: staff sessions and the catalogue's write side.
+/// The root mutation: staff sessions, citizens' feedback and awareness
+/// answers, and the write side of the catalogue and campaigns.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     staff::StaffMutation,
     feedback::FeedbackMutation,
+    awareness::AwarenessMutation,
+    campaign::CampaignMutation,
     commitment::CommitmentMutation,
     milestone::MilestoneMutation,
     action_plan::ActionPlanMutation,
@@ -102,6 +108,16 @@ pub fn build_schema(
         .data(feedback_rules)
         .data(events)
         .finish()
+}
+
+/// The number of a campaign activity from its id as the API shows it, or
+/// from the plain number (for the command line's CSV import).
+pub fn activity_number(text: &str) -> Option<i64> {
+    match node::decode_any(text) {
+        Some((node::NodeType::CampaignActivity, number)) => Some(number),
+        Some(_) => None,
+        None => text.parse().ok().filter(|n: &i64| *n > 0),
+    }
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

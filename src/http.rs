@@ -202,6 +202,9 @@ async fn execute(
         Ok(actor) => actor,
         Err(refused) => return refused,
     };
+    // Public reads over GET may be kept by browsers and shared caches for as
+    // long as every field asked allows; anything a staff member reads is not.
+    let cacheable = http.method() == poem::http::Method::GET && matches!(actor, Actor::Anonymous);
     let client_address = client_address(http, state.trusted_proxies);
     let visitor = Visitor::identify(
         &state.visitor_salt,
@@ -234,8 +237,18 @@ async fn execute(
             ErrorCode::Timeout,
         )]),
     };
+    let cache_control = if cacheable
+        && response.errors.is_empty()
+        && response.cache_control.public
+        && response.cache_control.max_age > 0
+    {
+        format!("public, max-age={}", response.cache_control.max_age)
+    } else {
+        "no-store".to_owned()
+    };
     json_response(StatusCode::OK, &response)
-        .with_header(header::VARY, "Accept-Language")
+        .with_header(header::VARY, "Accept-Language, Authorization")
+        .with_header(header::CACHE_CONTROL, cache_control)
         .into_response()
 }
 

@@ -4,6 +4,8 @@
 
 pub mod app;
 pub mod audit;
+pub mod awareness;
+pub mod campaigns;
 pub mod catalog;
 pub mod clock;
 pub mod commands;

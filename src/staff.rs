@@ -52,8 +52,9 @@ pub struct Principal {
     pub name: String,
     pub roles: Vec<Role>,
     pub focal_point_id: Option<i64>,
-    /// The credential this request was made with (revoked by `logout`).
-    pub credential_id: i64,
+    /// The credential this request was made with (revoked by `logout`);
+    /// none when the command line acts as the account.
+    pub credential_id: Option<i64>,
 }
 
 impl Principal {

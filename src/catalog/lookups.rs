@@ -229,3 +229,68 @@ pub async fn action_plan_by_key<C: ConnectionTrait>(
         .one(db)
         .await?)
 }
+
+/// The commitments each campaign supports, by code.
+pub async fn commitments_of_campaigns<C: ConnectionTrait>(
+    db: &C,
+    campaign_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<commitment::Model>>> {
+    let mut commitments = linked::<entity::campaign_commitment::Entity, commitment::Entity, C>(
+        db,
+        entity::campaign_commitment::Column::CampaignId,
+        campaign_ids,
+        |link| (link.campaign_id, link.commitment_id),
+        commitment::Column::Id,
+        |commitment| commitment.id,
+    )
+    .await?;
+    for list in commitments.values_mut() {
+        list.sort_by(|a, b| a.code.cmp(&b.code));
+    }
+    Ok(commitments)
+}
+
+/// The milestones each campaign supports, by commitment and position.
+pub async fn milestones_of_campaigns<C: ConnectionTrait>(
+    db: &C,
+    campaign_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<milestone::Model>>> {
+    let mut milestones = linked::<entity::campaign_milestone::Entity, milestone::Entity, C>(
+        db,
+        entity::campaign_milestone::Column::CampaignId,
+        campaign_ids,
+        |link| (link.campaign_id, link.milestone_id),
+        milestone::Column::Id,
+        |milestone| milestone.id,
+    )
+    .await?;
+    for list in milestones.values_mut() {
+        list.sort_by_key(|m| (m.commitment_id, m.position));
+    }
+    Ok(milestones)
+}
+
+/// The figures of each activity, by period and kind.
+pub async fn metrics_of_activities<C: ConnectionTrait>(
+    db: &C,
+    activity_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<entity::awareness_metric::Model>>> {
+    use crate::catalog::vocabulary::MetricKind;
+    let mut metrics = grouped::<entity::awareness_metric::Entity, C>(
+        db,
+        entity::awareness_metric::Column::ActivityId,
+        activity_ids,
+        |row| row.activity_id,
+    )
+    .await?;
+    for list in metrics.values_mut() {
+        list.sort_by_key(|m| {
+            (
+                m.period_start,
+                MetricKind::ALL.iter().position(|k| k.as_str() == m.kind),
+                m.period_end,
+            )
+        });
+    }
+    Ok(metrics)
+}

@@ -165,6 +165,45 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// Where a communication campaign stands.
+    CampaignStatus {
+        Planned => "planned",
+        Running => "running",
+        Completed => "completed",
+    }
+);
+
+vocabulary!(
+    /// How a campaign activity reaches people; also what citizens answer to
+    /// "Where did you hear of it?".
+    Channel {
+        Press => "press",
+        Television => "television",
+        Radio => "radio",
+        SocialMedia => "social_media",
+        Website => "website",
+        Newsletter => "newsletter",
+        Event => "event",
+        Workshop => "workshop",
+        Sms => "sms",
+        Outdoor => "outdoor",
+        Other => "other",
+    }
+);
+
+vocabulary!(
+    /// What an awareness figure counts.
+    MetricKind {
+        Reach => "reach",
+        Impressions => "impressions",
+        Engagements => "engagements",
+        Attendees => "attendees",
+        Clicks => "clicks",
+        MediaMentions => "media_mentions",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,17 +9,22 @@ use async_graphql::{
 use entity::{action_plan, action_plan_translation};
 
 use super::{
+    awareness::{AwarenessFigures, awareness_figures},
+    campaign::{Campaign, campaign_connection},
+};
+use super::{
     commitment::{Commitment, CommitmentFilter, CommitmentOrder, commitment_connection, scoped},
     connection::{ListConnection, SHORT_LIST_COST, connection, page_cost},
     country::Country,
     loaders::{ActionPlanTranslations, CountryById},
     node::{NodeType, global_id},
-    scalars::PartialDate,
+    scalars::{Date, PartialDate},
 };
 use super::{
     inputs::{self, TextInput},
     staff::{actor, id_of, now},
 };
+use crate::awareness::Subject;
 use crate::{
     catalog::{listings, lookups, pagination::PageRequest, vocabulary},
     editing::records,
@@ -139,6 +144,42 @@ impl ActionPlan {
             Some(vocabulary::ModerationMode::Pre) => ModerationMode::Pre,
             _ => ModerationMode::Post,
         }
+    }
+
+    /// Communication campaigns supporting it, oldest first.
+    #[graphql(
+        complexity = "page_cost(first, last) * child_complexity",
+        cache_control(max_age = 60)
+    )]
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<ListConnection<Campaign>> {
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        campaign_connection(ctx, crate::campaigns::of_action_plan(self.0.id), request).await
+    }
+
+    /// Public awareness of it over a period (default: the 30 days ending
+    /// today): reach of the campaigns supporting its commitments, answers to the pulse about the plan and its
+    /// commitments, and
+    /// the trend against the equal period before.
+    #[graphql(complexity = 10, cache_control(max_age = 60))]
+    async fn awareness(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<AwarenessFigures> {
+        awareness_figures(ctx, Subject::ActionPlan(self.0.id), from, to).await
     }
 
     /// The country whose plan this is.

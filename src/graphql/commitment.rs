@@ -22,12 +22,17 @@ use super::{
     node::{NodeType, decode_as, global_id},
     policy_area::PolicyArea,
     prefetch,
-    scalars::PartialDate,
+    scalars::{Date, PartialDate},
+};
+use super::{
+    awareness::{AwarenessFigures, awareness_figures},
+    campaign::{Campaign, campaign_connection},
 };
 use super::{
     inputs::{self, TextInput},
     staff::{actor, id_of, now},
 };
+use crate::awareness::Subject;
 use crate::{
     catalog::{
         commitments::{self, CommitmentFilter as DomainFilter, CommitmentOrder as DomainOrder},
@@ -301,6 +306,41 @@ impl Commitment {
     /// await an official response, how long the first response took.
     async fn feedback_summary(&self, ctx: &Context<'_>) -> Result<FeedbackSummary> {
         feedback::summary(ctx, self.0.id).await
+    }
+
+    /// Communication campaigns supporting it, oldest first.
+    #[graphql(
+        complexity = "page_cost(first, last) * child_complexity",
+        cache_control(max_age = 60)
+    )]
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<ListConnection<Campaign>> {
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        campaign_connection(ctx, crate::campaigns::of_commitment(self.0.id), request).await
+    }
+
+    /// Public awareness of it over a period (default: the 30 days ending
+    /// today): reach of the campaigns supporting it, answers to the pulse, and
+    /// the trend against the equal period before.
+    #[graphql(complexity = 10, cache_control(max_age = 60))]
+    async fn awareness(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<AwarenessFigures> {
+        awareness_figures(ctx, Subject::Commitment(self.0.id), from, to).await
     }
 
     /// The Independent Reporting Mechanism's assessment.

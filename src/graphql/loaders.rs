@@ -139,3 +139,22 @@ batch_key!(
 batch_key!(FeedbackById => entity::feedback::Model, |db, ids| {
     lookups::by_id::<entity::feedback::Entity, _>(db, entity::feedback::Column::Id, ids, |row| row.id)
 });
+
+batch_key!(CampaignById => entity::campaign::Model, |db, ids| {
+    lookups::by_id::<entity::campaign::Entity, _>(db, entity::campaign::Column::Id, ids, |row| row.id)
+});
+batch_key!(ActivityById => entity::campaign_activity::Model, |db, ids| {
+    lookups::by_id::<entity::campaign_activity::Entity, _>(db, entity::campaign_activity::Column::Id, ids, |row| row.id)
+});
+batch_key!(MetricById => entity::awareness_metric::Model, |db, ids| {
+    lookups::by_id::<entity::awareness_metric::Entity, _>(db, entity::awareness_metric::Column::Id, ids, |row| row.id)
+});
+batch_key!(CommitmentsOfCampaign => Vec<commitment::Model>, |db, ids| {
+    lookups::commitments_of_campaigns(db, ids)
+});
+batch_key!(MilestonesOfCampaign => Vec<milestone::Model>, |db, ids| {
+    lookups::milestones_of_campaigns(db, ids)
+});
+batch_key!(MetricsOfActivity => Vec<entity::awareness_metric::Model>, |db, ids| {
+    lookups::metrics_of_activities(db, ids)
+});

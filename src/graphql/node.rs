@@ -5,8 +5,15 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 use base64::{Engine, engine::general_purpose::STANDARD};
 
 use super::{
-    action_plan::ActionPlan, commitment::Commitment, country::Country, feedback::Feedback,
-    focal_point::FocalPoint, institution::Institution, loaders, milestone::Milestone,
+    action_plan::ActionPlan,
+    campaign::{AwarenessMetric, Campaign, CampaignActivity},
+    commitment::Commitment,
+    country::Country,
+    feedback::Feedback,
+    focal_point::FocalPoint,
+    institution::Institution,
+    loaders,
+    milestone::Milestone,
     policy_area::PolicyArea,
 };
 use crate::{
@@ -21,6 +28,9 @@ const MAX_NODES: usize = 100;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeType {
     ActionPlan,
+    AwarenessMetric,
+    Campaign,
+    CampaignActivity,
     Commitment,
     Country,
     Feedback,
@@ -31,8 +41,11 @@ pub enum NodeType {
 }
 
 impl NodeType {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 11] = [
         Self::ActionPlan,
+        Self::AwarenessMetric,
+        Self::Campaign,
+        Self::CampaignActivity,
         Self::Commitment,
         Self::Country,
         Self::Feedback,
@@ -45,6 +58,9 @@ impl NodeType {
     fn name(self) -> &'static str {
         match self {
             Self::ActionPlan => "ActionPlan",
+            Self::AwarenessMetric => "AwarenessMetric",
+            Self::Campaign => "Campaign",
+            Self::CampaignActivity => "CampaignActivity",
             Self::Commitment => "Commitment",
             Self::Country => "Country",
             Self::Feedback => "Feedback",
@@ -62,6 +78,10 @@ pub fn global_id(node_type: NodeType, id: i64) -> ID {
 }
 
 /// Decodes a global id of any type; `None` when it is not one of ours.
+pub fn decode_any(id: &str) -> Option<(NodeType, i64)> {
+    decode(id)
+}
+
 fn decode(id: &str) -> Option<(NodeType, i64)> {
     let text = String::from_utf8(STANDARD.decode(id).ok()?).ok()?;
     let (name, number) = text.split_once(':')?;
@@ -93,6 +113,9 @@ pub fn decode_as(field: &str, id: &ID, expected: NodeType) -> AppResult<i64> {
 ))]
 pub enum Node {
     ActionPlan(ActionPlan),
+    AwarenessMetric(AwarenessMetric),
+    Campaign(Campaign),
+    CampaignActivity(CampaignActivity),
     Commitment(Commitment),
     Country(Country),
     Feedback(Feedback),
@@ -143,6 +166,18 @@ async fn load_node(ctx: &Context<'_>, node_type: NodeType, id: i64) -> Result<Op
             .load_one(loaders::ActionPlanById(id))
             .await?
             .map(|row| Node::ActionPlan(ActionPlan(row))),
+        NodeType::AwarenessMetric => loader
+            .load_one(loaders::MetricById(id))
+            .await?
+            .map(|row| Node::AwarenessMetric(AwarenessMetric(row))),
+        NodeType::Campaign => loader
+            .load_one(loaders::CampaignById(id))
+            .await?
+            .map(|row| Node::Campaign(Campaign(row))),
+        NodeType::CampaignActivity => loader
+            .load_one(loaders::ActivityById(id))
+            .await?
+            .map(|row| Node::CampaignActivity(CampaignActivity(row))),
         NodeType::Commitment => loader
             .load_one(loaders::CommitmentById(id))
             .await?

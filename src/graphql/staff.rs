@@ -220,7 +220,8 @@ impl StaffQuery {
 #[derive(InputObject, Default)]
 pub struct AuditLogFilter {
     /// The kind of record written: `commitment`, `milestone`, `institution`,
-    /// `policy_area`, `focal_point` or `action_plan`.
+    /// `policy_area`, `focal_point`, `action_plan`, `feedback`, `campaign`,
+    /// `campaign_activity` or `awareness_metric`.
     entity: Option<String>,
     /// The database id of the record (with `entity`).
     entity_id: Option<i64>,
@@ -378,9 +379,11 @@ impl StaffMutation {
     #[graphql(guard = "StaffOnly")]
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
         let principal = actor(ctx).staff().map_err(|err| err.extend())?;
-        credentials::revoke(super::db(ctx)?, principal.credential_id, now(ctx)?)
-            .await
-            .map_err(|err| err.extend())?;
+        if let Some(credential_id) = principal.credential_id {
+            credentials::revoke(super::db(ctx)?, credential_id, now(ctx)?)
+                .await
+                .map_err(|err| err.extend())?;
+        }
         Ok(true)
     }
 }

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use entity::{
-    action_plan, action_plan_translation, commitment, commitment_focal_point,
-    commitment_policy_area, commitment_relation, commitment_support_institution,
-    commitment_translation, country, focal_point, institution, institution_translation, milestone,
-    milestone_translation, policy_area,
+    action_plan, action_plan_translation, campaign, campaign_commitment, campaign_milestone,
+    commitment, commitment_focal_point, commitment_policy_area, commitment_relation,
+    commitment_support_institution, commitment_translation, country, focal_point, institution,
+    institution_translation, milestone, milestone_translation, policy_area,
 };
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait,
@@ -16,7 +16,7 @@ use sea_orm::{
 
 use super::{
     ImportError, ImportReport, Problem,
-    format::{ActionPlanRecord, CatalogFile, CommitmentRecord, Texts},
+    format::{ActionPlanRecord, CampaignRecord, CatalogFile, CommitmentRecord, Texts},
 };
 
 /// Applies the file; references to records neither in the file nor in the
@@ -134,6 +134,10 @@ pub async fn apply(
         writer
             .commitment_links(id, plan_key, record, &codes)
             .await?;
+    }
+
+    for record in &file.campaigns {
+        writer.campaign(record, &codes).await?;
     }
 
     if writer.problems.is_empty() {
@@ -390,10 +394,16 @@ impl Writer<'_> {
             .await?;
         for current in &existing {
             if current.position < 1 || current.position as usize > record.milestones.len() {
-                // Translations first, so the report counts them (the foreign
-                // key would cascade them silently).
+                // Translations and campaign links first, so the report
+                // counts them (the foreign keys would cascade them silently).
                 self.sync_children::<milestone_translation::Model, _>(
                     milestone_translation::Column::MilestoneId,
+                    current.id,
+                    Vec::new(),
+                )
+                .await?;
+                self.sync_children::<campaign_milestone::Model, _>(
+                    campaign_milestone::Column::MilestoneId,
                     current.id,
                     Vec::new(),
                 )
@@ -531,6 +541,110 @@ impl Writer<'_> {
             dedup(related),
         )
         .await
+    }
+
+    /// A campaign, matched by key; its links become exactly the file's.
+    async fn campaign(
+        &mut self,
+        record: &CampaignRecord,
+        codes: &HashMap<String, i64>,
+    ) -> Result<(), DbErr> {
+        let path = format!("campaigns[{}]", record.key);
+        let institution_id = match &record.institution {
+            Some(key) => {
+                let Some(id) = self
+                    .institution_id(format!("{path}.institution"), key)
+                    .await?
+                else {
+                    return Ok(());
+                };
+                Some(id)
+            }
+            None => None,
+        };
+        let mut commitment_ids = Vec::new();
+        for code in &record.commitments {
+            match codes.get(code) {
+                Some(id) => commitment_ids.push(*id),
+                None => self.problems.push(Problem {
+                    path: format!("{path}.commitments"),
+                    message: format!("no commitment {code:?} in the file or the database"),
+                }),
+            }
+        }
+        let mut milestone_ids = Vec::new();
+        for reference in &record.milestones {
+            let found = match codes.get(&reference.commitment) {
+                Some(commitment_id) => {
+                    milestone::Entity::find()
+                        .filter(milestone::Column::CommitmentId.eq(*commitment_id))
+                        .filter(milestone::Column::Position.eq(reference.position))
+                        .one(self.txn)
+                        .await?
+                }
+                None => None,
+            };
+            match found {
+                Some(row) => milestone_ids.push(row.id),
+                None => self.problems.push(Problem {
+                    path: format!("{path}.milestones"),
+                    message: format!(
+                        "{} has no milestone {}",
+                        reference.commitment, reference.position
+                    ),
+                }),
+            }
+        }
+        let mut languages = record.languages.clone();
+        languages.sort();
+        languages.dedup();
+        let existing = campaign::Entity::find()
+            .filter(campaign::Column::Key.eq(&record.key))
+            .one(self.txn)
+            .await?;
+        let desired = campaign::Model {
+            id: existing.as_ref().map_or(0, |row| row.id),
+            key: Some(record.key.clone()),
+            title: record.title.trim().to_owned(),
+            objective: trimmed(record.objective.as_deref()),
+            target_audience: trimmed(record.target_audience.as_deref()),
+            languages: languages.join(","),
+            start_date: record.start_date.clone(),
+            end_date: record.end_date.clone(),
+            status: record.status.clone(),
+            institution_id,
+            // Budgets are recorded by staff, not published in action plans.
+            budget_minor: existing.as_ref().and_then(|row| row.budget_minor),
+            budget_currency: existing
+                .as_ref()
+                .and_then(|row| row.budget_currency.clone()),
+            created_at: existing
+                .as_ref()
+                .map_or_else(chrono::Utc::now, |row| row.created_at),
+        };
+        let row = self.upsert(existing, desired, campaign::Column::Id).await?;
+        let commitments = dedup(
+            commitment_ids
+                .into_iter()
+                .map(|commitment_id| campaign_commitment::Model {
+                    campaign_id: row.id,
+                    commitment_id,
+                })
+                .collect(),
+        );
+        self.sync_children(campaign_commitment::Column::CampaignId, row.id, commitments)
+            .await?;
+        let milestones = dedup(
+            milestone_ids
+                .into_iter()
+                .map(|milestone_id| campaign_milestone::Model {
+                    campaign_id: row.id,
+                    milestone_id,
+                })
+                .collect(),
+        );
+        self.sync_children(campaign_milestone::Column::CampaignId, row.id, milestones)
+            .await
     }
 }
 

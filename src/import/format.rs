@@ -27,6 +27,8 @@ pub struct CatalogFile {
     pub focal_points: Vec<FocalPointRecord>,
     #[serde(default)]
     pub action_plans: Vec<ActionPlanRecord>,
+    #[serde(default)]
+    pub campaigns: Vec<CampaignRecord>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,4 +161,39 @@ pub struct MilestoneRecord {
     pub end_date: Option<String>,
     #[serde(default)]
     pub status: Option<String>,
+}
+
+/// A communication campaign and what it supports.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CampaignRecord {
+    pub key: String,
+    pub title: String,
+    #[serde(default)]
+    pub objective: Option<String>,
+    #[serde(default)]
+    pub target_audience: Option<String>,
+    /// Language codes it communicates in.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub start_date: Option<String>,
+    #[serde(default)]
+    pub end_date: Option<String>,
+    pub status: String,
+    /// Key of the institution running it.
+    #[serde(default)]
+    pub institution: Option<String>,
+    /// Codes of the commitments it supports.
+    pub commitments: Vec<String>,
+    /// Milestones it supports, by commitment code and 1-based position.
+    #[serde(default)]
+    pub milestones: Vec<MilestoneReference>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MilestoneReference {
+    pub commitment: String,
+    pub position: i32,
 }

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use super::{
     Problem,
     format::{
-        ActionPlanRecord, CatalogFile, CommitmentRecord, FORMAT, InstitutionRecord, IrmRecord,
-        MilestoneRecord, Texts,
+        ActionPlanRecord, CampaignRecord, CatalogFile, CommitmentRecord, FORMAT, InstitutionRecord,
+        IrmRecord, MilestoneRecord, Texts,
     },
 };
 use crate::{
@@ -15,8 +15,8 @@ use crate::{
         partial_date::PartialDate,
         rules,
         vocabulary::{
-            ActionPlanStatus, CommitmentStatus, InstitutionKind, IrmCompletion, IrmEarlyResults,
-            IrmPotentialImpact, MilestoneStatus, OgpValue,
+            ActionPlanStatus, CampaignStatus, CommitmentStatus, InstitutionKind, IrmCompletion,
+            IrmEarlyResults, IrmPotentialImpact, MilestoneStatus, OgpValue,
         },
     },
     language::Language,
@@ -181,7 +181,57 @@ pub fn validate(file: &CatalogFile) -> Vec<Problem> {
     for plan in &file.action_plans {
         check_action_plan(&mut check, &mut plans, &mut codes, plan);
     }
+
+    let mut seen = HashSet::new();
+    for campaign in &file.campaigns {
+        check_campaign(&mut check, &mut seen, campaign);
+    }
     check.problems
+}
+
+fn check_campaign(check: &mut Checker, seen: &mut HashSet<String>, campaign: &CampaignRecord) {
+    let path = format!("campaigns[{}]", campaign.key);
+    check.key(&format!("{path}.key"), &campaign.key);
+    check.unique(seen, &format!("{path}.key"), "campaign", &campaign.key);
+    if let Err(message) = rules::text(&campaign.title, crate::campaigns::writing::MAX_TITLE_CHARS) {
+        check.problem(format!("{path}.title"), message);
+    }
+    check.period(
+        &path,
+        campaign.start_date.as_deref(),
+        campaign.end_date.as_deref(),
+    );
+    check.vocabulary(
+        &format!("{path}.status"),
+        Some(&campaign.status),
+        |v| CampaignStatus::parse(v).is_some(),
+        CampaignStatus::expected(),
+    );
+    for language in &campaign.languages {
+        if Language::parse_canonical(language).is_none() {
+            check.problem(
+                format!("{path}.languages"),
+                format!("{language:?} is not a language code (e.g. \"ar\", \"fr\")"),
+            );
+        }
+    }
+    if campaign.commitments.is_empty() {
+        check.problem(
+            format!("{path}.commitments"),
+            "a campaign supports at least one commitment",
+        );
+    }
+    for milestone in &campaign.milestones {
+        if !campaign.commitments.contains(&milestone.commitment) {
+            check.problem(
+                format!("{path}.milestones"),
+                format!(
+                    "{:?} is not one of the campaign's commitments",
+                    milestone.commitment
+                ),
+            );
+        }
+    }
 }
 
 fn check_institution(

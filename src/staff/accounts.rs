@@ -213,6 +213,13 @@ async fn by_email(db: &DatabaseConnection, email: &str) -> AppResult<staff_accou
         .ok_or_else(|| AppError::NotFound("staff account".to_owned()))
 }
 
+/// The account with this email as an actor, for the command line: its roles,
+/// and no credential.
+pub async fn acting_as(db: &DatabaseConnection, email: &str) -> AppResult<Principal> {
+    let account = by_email(db, email).await?;
+    credentials::principal_of(db, account, None).await
+}
+
 /// Issues another API token for the account with this email.
 pub async fn add_api_token(
     db: &DatabaseConnection,
@@ -282,6 +289,6 @@ pub async fn login(
         now,
     )
     .await?;
-    let principal = credentials::principal_of(db, account, credential.id).await?;
+    let principal = credentials::principal_of(db, account, Some(credential.id)).await?;
     Ok((token, expires_at, principal))
 }

@@ -130,7 +130,7 @@ pub async fn authenticate<C: ConnectionTrait>(
     else {
         return Ok(Err(Refusal::Invalid));
     };
-    let principal = principal_of(db, account, credential.id).await?;
+    let principal = principal_of(db, account, Some(credential.id)).await?;
     touch(db, &credential, now).await?;
     Ok(Ok(principal))
 }
@@ -138,7 +138,7 @@ pub async fn authenticate<C: ConnectionTrait>(
 pub async fn principal_of<C: ConnectionTrait>(
     db: &C,
     account: staff_account::Model,
-    credential_id: i64,
+    credential_id: Option<i64>,
 ) -> AppResult<Principal> {
     let mut roles: Vec<Role> = staff_role::Entity::find()
         .filter(staff_role::Column::StaffId.eq(account.id))

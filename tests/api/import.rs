@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use entity::{
-    action_plan, action_plan_translation, commitment, commitment_focal_point,
-    commitment_policy_area, commitment_relation, commitment_support_institution,
-    commitment_translation, country, focal_point, institution, institution_translation, milestone,
-    milestone_translation, policy_area,
+    action_plan, action_plan_translation, campaign, campaign_commitment, campaign_milestone,
+    commitment, commitment_focal_point, commitment_policy_area, commitment_relation,
+    commitment_support_institution, commitment_translation, country, focal_point, institution,
+    institution_translation, milestone, milestone_translation, policy_area,
 };
 use ogp_pulse::import::{self, ImportError, ImportReport, Problem};
 use sea_orm::{
@@ -77,7 +77,10 @@ async fn dump(conn: &DatabaseConnection) -> Dump {
     dump_table::<commitment_focal_point::Entity>(conn, &mut dump).await;
     dump_table::<milestone::Entity>(conn, &mut dump).await;
     dump_table::<milestone_translation::Entity>(conn, &mut dump).await;
-    assert_eq!(dump.len(), 15);
+    dump_table::<campaign::Entity>(conn, &mut dump).await;
+    dump_table::<campaign_commitment::Entity>(conn, &mut dump).await;
+    dump_table::<campaign_milestone::Entity>(conn, &mut dump).await;
+    assert_eq!(dump.len(), 18);
     dump
 }
 
@@ -184,6 +187,11 @@ on_both_backends! {
             .expect("milestones")
             .truncate(2);
         catalog["focalPoints"][0]["phone"] = json!("+212 5 37 00 00 00");
+        // The communication plan no longer names the dropped milestone.
+        catalog["campaigns"][0]["milestones"]
+            .as_array_mut()
+            .expect("campaign milestones")
+            .truncate(2);
         let edited = catalog.to_string();
 
         let report = import::import_json(app.conn(), &edited)
@@ -191,11 +199,12 @@ on_both_backends! {
             .expect("the edited file imports");
         let after = dump(app.conn()).await;
         // One French translation inserted; the English title and the phone
-        // updated; the third milestone and its translation deleted.
-        assert_eq!(report, ImportReport { inserted: 1, updated: 2, deleted: 2 }, "{report}");
+        // updated; the third milestone, its translation and the campaign's
+        // link to it deleted.
+        assert_eq!(report, ImportReport { inserted: 1, updated: 2, deleted: 3 }, "{report}");
         assert_eq!(
             changes(&before, &after),
-            ImportReport { inserted: 1, updated: 2, deleted: 2 },
+            ImportReport { inserted: 1, updated: 2, deleted: 3 },
             "rows changed in the database"
         );
         assert_eq!(after["milestone"].len(), 2);
@@ -249,6 +258,10 @@ on_both_backends! {
         mo0018(&mut catalog)["milestones"]
             .as_array_mut()
             .expect("milestones")
+            .truncate(2);
+        catalog["campaigns"][0]["milestones"]
+            .as_array_mut()
+            .expect("campaign milestones")
             .truncate(2);
         let report = import::import_json(app.conn(), &catalog.to_string())
             .await
@@ -406,6 +419,7 @@ on_both_backends! {
         let other = TestApp::empty(backend).await;
         let mut catalog = bundled_json();
         commitments(&mut catalog).retain(|c| c["code"] == "MO0001");
+        catalog["campaigns"] = json!([]);
         import::import_json(other.conn(), &catalog.to_string())
             .await
             .expect("a one-commitment catalogue imports");
