@@ -2,7 +2,16 @@
 
 use serde_json::json;
 
-use crate::support::{TestApp, on_both_backends};
+use ogp_pulse::staff::Role;
+
+use crate::support::{Reply, TestApp, on_both_backends};
+
+fn cache_control(reply: &Reply) -> Option<&str> {
+    reply
+        .headers
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+}
 
 fn encode(text: &str) -> String {
     text.bytes()
@@ -16,6 +25,38 @@ fn encode(text: &str) -> String {
 }
 
 on_both_backends! {
+    async fn anonymous_dashboard_reads_over_get_may_be_cached_a_minute(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let mo18 = app.commitment_id("MO0018").await;
+        let series = format!(
+            "/graphql?query={}",
+            encode(&format!(r#"{{ awarenessSeries(subject: "{mo18}", from: "2019-03-04", to: "2019-03-10") {{ points {{ reach }} }} }}"#))
+        );
+        let public = app.get(&series).await;
+        assert_eq!(public.data()["awarenessSeries"]["points"][0]["reach"], 0);
+        assert_eq!(cache_control(&public), Some("public, max-age=60"));
+        assert_eq!(public.headers.get("vary").and_then(|v| v.to_str().ok()), Some("Accept-Language, Authorization"));
+
+        // Reads without a cache hint, staff reads, POST and errors are not kept.
+        let plain = app.get(&format!("/graphql?query={}", encode("{ commitments { totalCount } }"))).await;
+        assert_eq!(cache_control(&plain), Some("no-store"));
+        let token = app.staff("admin@example.org", &[Role::Admin], None).await;
+        let staff = app.get_with_headers(&series, &[("authorization", &format!("Bearer {token}"))]).await;
+        assert_eq!(staff.data()["awarenessSeries"]["points"][0]["reach"], 0);
+        assert_eq!(cache_control(&staff), Some("no-store"));
+        let posted = app
+            .query("query($s: ID!) { awarenessSeries(subject: $s, from: \"2019-03-04\", to: \"2019-03-10\") { from } }", json!({ "s": mo18 }))
+            .await;
+        assert_eq!(posted.data()["awarenessSeries"]["from"], "2019-03-04");
+        assert_eq!(cache_control(&posted), Some("no-store"));
+        let failed = app.get(&format!(
+            "/graphql?query={}",
+            encode(&format!(r#"{{ awarenessSeries(subject: "{mo18}", from: "2019-03-10", to: "2019-03-04") {{ from }} }}"#))
+        )).await;
+        assert_eq!(failed.error_code(), "BAD_USER_INPUT");
+        assert_eq!(cache_control(&failed), Some("no-store"));
+    }
+
     async fn get_runs_queries_with_variables(backend: Backend) {
         let app = TestApp::bundled(backend).await;
         let query = encode("query One($code: String!) { commitment(code: $code) { code } }");

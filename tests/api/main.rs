@@ -11,6 +11,8 @@
 mod process;
 mod support;
 
+mod awareness;
+mod campaigns;
 mod catalog;
 mod cli;
 mod credentials;
@@ -22,6 +24,7 @@ mod import;
 mod languages;
 mod limits;
 mod live;
+mod metrics_cli;
 mod migrations;
 mod nodes;
 mod pagination;

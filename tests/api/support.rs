@@ -323,6 +323,14 @@ impl TestApp {
     pub async fn get(&self, path_and_query: &str) -> Reply {
         reply(self.client.get(path_and_query).send().await).await
     }
+
+    pub async fn get_with_headers(&self, path_and_query: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.client.get(path_and_query);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send().await).await
+    }
 }
 
 async fn reply(response: poem::test::TestResponse) -> Reply {
