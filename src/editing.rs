@@ -175,6 +175,36 @@ where
     })
 }
 
+/// Deletes `row` (what the database cascades goes with it) and records it in
+/// the audit log as `before`, in one transaction.
+pub(crate) async fn audited_delete<M, A>(
+    db: &DatabaseConnection,
+    by: Principal,
+    (entity, entity_id): (&'static str, i64),
+    before: Value,
+    row: M,
+    now: DateTime<Utc>,
+) -> AppResult<()>
+where
+    M: ModelTrait + IntoActiveModel<A> + Send + 'static,
+    A: ActiveModelTrait<Entity = M::Entity> + ActiveModelBehavior + Send + 'static,
+{
+    in_transaction(db, move |txn| {
+        Box::pin(async move {
+            row.delete(txn).await?;
+            let entry = Entry {
+                action: Action::Delete,
+                entity,
+                entity_id,
+                before: Some(before),
+                after: None,
+            };
+            audit::record(txn, &by, entry, now).await
+        })
+    })
+    .await
+}
+
 /// Records a write in the audit log, unless it changed nothing; `before` is
 /// `None` for a creation.
 pub(crate) async fn audit_write<C: ConnectionTrait>(

@@ -66,7 +66,8 @@ pub struct Series {
 const METRIC: &str = "\"awareness_metric\"";
 const ANSWER: &str = "\"awareness_answer\"";
 
-fn metrics_in(subject: Subject, from: NaiveDate, to: NaiveDate) -> SelectStatement {
+/// The figures of `subject`, joined to their activities.
+fn metrics_of(subject: Subject) -> SelectStatement {
     Query::select()
         .from(awareness_metric::Entity)
         .inner_join(
@@ -77,6 +78,29 @@ fn metrics_in(subject: Subject, from: NaiveDate, to: NaiveDate) -> SelectStateme
             )),
         )
         .cond_where(subject.activities())
+        .to_owned()
+}
+
+/// Adds to a selection of figures their sums by channel and kind, as the
+/// columns `channel`, `kind` and `total`.
+fn summed_by_channel_and_kind(select: &mut SelectStatement) -> &mut SelectStatement {
+    let channel = Expr::col((
+        campaign_activity::Entity,
+        campaign_activity::Column::Channel,
+    ));
+    let kind = Expr::col((awareness_metric::Entity, awareness_metric::Column::Kind));
+    select
+        .expr_as(channel.clone(), Alias::new("channel"))
+        .expr_as(kind.clone(), Alias::new("kind"))
+        .expr_as(
+            Expr::cust(format!("CAST(SUM({METRIC}.\"value\") AS BIGINT)")),
+            Alias::new("total"),
+        )
+        .add_group_by([channel, kind])
+}
+
+fn metrics_in(subject: Subject, from: NaiveDate, to: NaiveDate) -> SelectStatement {
+    metrics_of(subject)
         .and_where(
             Expr::col((
                 awareness_metric::Entity,
@@ -134,31 +158,11 @@ pub async fn series<C: ConnectionTrait>(
     let period_of_metric = granularity.sql(backend, &format!("{METRIC}.\"period_start\""));
     let metric_rows = rows(
         db,
-        metrics_in(subject, from, to)
-            .expr_as(Expr::cust(period_of_metric.clone()), Alias::new("period"))
-            .expr_as(
-                Expr::col((
-                    campaign_activity::Entity,
-                    campaign_activity::Column::Channel,
-                )),
-                Alias::new("channel"),
-            )
-            .expr_as(
-                Expr::col((awareness_metric::Entity, awareness_metric::Column::Kind)),
-                Alias::new("kind"),
-            )
-            .expr_as(
-                Expr::cust(format!("CAST(SUM({METRIC}.\"value\") AS BIGINT)")),
-                Alias::new("total"),
-            )
-            .add_group_by([
-                Expr::cust(period_of_metric),
-                Expr::col((
-                    campaign_activity::Entity,
-                    campaign_activity::Column::Channel,
-                )),
-                Expr::col((awareness_metric::Entity, awareness_metric::Column::Kind)),
-            ]),
+        summed_by_channel_and_kind(
+            metrics_in(subject, from, to)
+                .expr_as(Expr::cust(period_of_metric.clone()), Alias::new("period"))
+                .add_group_by([Expr::cust(period_of_metric)]),
+        ),
     )
     .await?;
 
@@ -299,38 +303,7 @@ pub async fn campaign_totals<C: ConnectionTrait>(
 
     let sums = rows(
         db,
-        Query::select()
-            .from(awareness_metric::Entity)
-            .inner_join(
-                campaign_activity::Entity,
-                Expr::col((campaign_activity::Entity, campaign_activity::Column::Id)).equals((
-                    awareness_metric::Entity,
-                    awareness_metric::Column::ActivityId,
-                )),
-            )
-            .cond_where(Subject::Campaign(campaign_id).activities())
-            .expr_as(
-                Expr::col((
-                    campaign_activity::Entity,
-                    campaign_activity::Column::Channel,
-                )),
-                Alias::new("channel"),
-            )
-            .expr_as(
-                Expr::col((awareness_metric::Entity, awareness_metric::Column::Kind)),
-                Alias::new("kind"),
-            )
-            .expr_as(
-                Expr::cust(format!("CAST(SUM({METRIC}.\"value\") AS BIGINT)")),
-                Alias::new("total"),
-            )
-            .add_group_by([
-                Expr::col((
-                    campaign_activity::Entity,
-                    campaign_activity::Column::Channel,
-                )),
-                Expr::col((awareness_metric::Entity, awareness_metric::Column::Kind)),
-            ]),
+        summed_by_channel_and_kind(&mut metrics_of(Subject::Campaign(campaign_id))),
     )
     .await?;
     let mut totals = Vec::new();

@@ -54,24 +54,7 @@ pub async fn record(
     answer: Answer,
 ) -> AppResult<bool> {
     limiter
-        .hit(&[
-            (
-                format!("awareness:visitor:minute:{}", visitor.key),
-                rules.per_minute,
-            ),
-            (
-                format!("awareness:visitor:hour:{}", visitor.key),
-                rules.per_hour,
-            ),
-            (
-                format!("awareness:address:minute:{}", visitor.address_key),
-                rules.per_minute,
-            ),
-            (
-                format!("awareness:address:hour:{}", visitor.address_key),
-                rules.per_hour,
-            ),
-        ])
+        .hit(&rules.per_visitor_and_address("awareness", visitor))
         .await?;
     let (field, commitment_id, action_plan_id) = match answer.subject {
         Subject::Commitment(id) => ("commitmentId", Some(id), None),

@@ -3,16 +3,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::campaign_activity;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, ModelTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
 
 use super::{
     manager,
     writing::{optional_text, title},
 };
 use crate::{
-    audit::{self, Action, Entry},
     catalog::{rules::MAX_TEXT_CHARS, vocabulary::Channel},
-    editing::{Change, audit_write, in_transaction, json, save_changes},
+    editing::{Change, audit_write, audited_delete, in_transaction, json, save_changes},
     error::{AppError, AppResult},
     language::Language,
     staff::Actor,
@@ -182,19 +181,14 @@ pub async fn delete(
 ) -> AppResult<()> {
     let current = find(db, id).await?;
     let (by, _) = manager(db, actor, current.campaign_id, "id").await?;
-    let by = by.clone();
-    in_transaction(db, move |txn| {
-        Box::pin(async move {
-            let entry = Entry {
-                action: Action::Delete,
-                entity: "campaign_activity",
-                entity_id: id,
-                before: Some(json(&current)),
-                after: None,
-            };
-            current.delete(txn).await?;
-            audit::record(txn, &by, entry, now).await
-        })
-    })
+    let before = json(&current);
+    audited_delete(
+        db,
+        by.clone(),
+        ("campaign_activity", id),
+        before,
+        current,
+        now,
+    )
     .await
 }

@@ -8,15 +8,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{awareness_metric, campaign_activity};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 
 use super::manager;
 use crate::{
-    audit::{self, Action, Entry},
     catalog::vocabulary::MetricKind,
-    editing::{audit_write, in_transaction, json},
+    editing::{audit_write, audited_delete, in_transaction, json},
     error::{AppError, AppResult, RowProblem},
     staff::Actor,
 };
@@ -252,19 +250,14 @@ pub async fn delete(
         .map(|activity| activity.campaign_id)
         .ok_or_else(|| AppError::Internal(format!("metric {id} without activity")))?;
     let (by, _) = manager(db, actor, campaign_id, "id").await?;
-    let by = by.clone();
-    in_transaction(db, move |txn| {
-        Box::pin(async move {
-            let entry = Entry {
-                action: Action::Delete,
-                entity: "awareness_metric",
-                entity_id: id,
-                before: Some(json(&current)),
-                after: None,
-            };
-            current.delete(txn).await?;
-            audit::record(txn, &by, entry, now).await
-        })
-    })
+    let before = json(&current);
+    audited_delete(
+        db,
+        by.clone(),
+        ("awareness_metric", id),
+        before,
+        current,
+        now,
+    )
     .await
 }

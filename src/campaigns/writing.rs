@@ -4,19 +4,21 @@ use chrono::{DateTime, Utc};
 use entity::{campaign, campaign_commitment, campaign_milestone, institution, milestone};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, ModelTrait, QueryFilter,
+    EntityTrait, QueryFilter,
 };
 use serde_json::{Value, json};
 
 use super::{commitment_ids, manager, may_link};
 use crate::{
-    audit::{self, Action, Entry},
     catalog::{
         partial_date::PartialDate,
         rules::{self, MAX_TEXT_CHARS},
         vocabulary::CampaignStatus,
     },
-    editing::{Change, audit_write, check_period, in_transaction, json, save_changes, stored_date},
+    editing::{
+        Change, audit_write, audited_delete, check_period, in_transaction, json, save_changes,
+        stored_date,
+    },
     error::{AppError, AppResult},
     language::Language,
     staff::Actor,
@@ -412,20 +414,6 @@ pub async fn delete(
     id: i64,
 ) -> AppResult<()> {
     let (by, current) = manager(db, actor, id, "id").await?;
-    let by = by.clone();
-    in_transaction(db, move |txn| {
-        Box::pin(async move {
-            let before = snapshot(txn, &current).await?;
-            current.delete(txn).await?;
-            let entry = Entry {
-                action: Action::Delete,
-                entity: "campaign",
-                entity_id: id,
-                before: Some(before),
-                after: None,
-            };
-            audit::record(txn, &by, entry, now).await
-        })
-    })
-    .await
+    let before = snapshot(db, &current).await?;
+    audited_delete(db, by.clone(), ("campaign", id), before, current, now).await
 }

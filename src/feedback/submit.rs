@@ -32,6 +32,31 @@ pub struct FeedbackRules {
     pub report_threshold: u64,
 }
 
+impl FeedbackRules {
+    /// The per-minute and per-hour limits of one public `action`, counted
+    /// per visitor and per address: one shape for every public write.
+    pub fn per_visitor_and_address(&self, action: &str, visitor: &Visitor) -> [(String, Limit); 4] {
+        [
+            (
+                format!("{action}:visitor:minute:{}", visitor.key),
+                self.per_minute,
+            ),
+            (
+                format!("{action}:visitor:hour:{}", visitor.key),
+                self.per_hour,
+            ),
+            (
+                format!("{action}:address:minute:{}", visitor.address_key),
+                self.per_minute,
+            ),
+            (
+                format!("{action}:address:hour:{}", visitor.address_key),
+                self.per_hour,
+            ),
+        ]
+    }
+}
+
 /// What a citizen sends.
 #[derive(Debug, Default)]
 pub struct Submission {
@@ -71,24 +96,7 @@ pub async fn submit(
     // Every attempt counts, valid or not, trapped or not: each alias of a
     // request passes here, so no request shape multiplies the allowance.
     limiter
-        .hit(&[
-            (
-                format!("feedback:visitor:minute:{}", visitor.key),
-                rules.per_minute,
-            ),
-            (
-                format!("feedback:visitor:hour:{}", visitor.key),
-                rules.per_hour,
-            ),
-            (
-                format!("feedback:address:minute:{}", visitor.address_key),
-                rules.per_minute,
-            ),
-            (
-                format!("feedback:address:hour:{}", visitor.address_key),
-                rules.per_hour,
-            ),
-        ])
+        .hit(&rules.per_visitor_and_address("feedback", visitor))
         .await?;
     if submission
         .trap

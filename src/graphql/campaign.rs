@@ -668,13 +668,8 @@ impl CampaignMutation {
         input: UpdateCampaignInput,
     ) -> Result<Campaign> {
         let id = id_of("id", &input.id, NodeType::Campaign)?;
-        let institution_id = match input.institution_id {
-            MaybeUndefined::Undefined => Change::Keep,
-            MaybeUndefined::Null => Change::Set(None),
-            MaybeUndefined::Value(id) => {
-                Change::Set(Some(id_of("institutionId", &id, NodeType::Institution)?))
-            }
-        };
+        let institution_id =
+            inputs::change_id("institutionId", input.institution_id, NodeType::Institution)?;
         let budget = match input.budget {
             MaybeUndefined::Undefined => Change::Keep,
             MaybeUndefined::Null => Change::Set(None),

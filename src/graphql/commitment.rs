@@ -39,7 +39,7 @@ use crate::{
         pagination::PageRequest,
         vocabulary::{self, IrmCompletion as DomainCompletion},
     },
-    editing::{Change, commitments as editing},
+    editing::commitments as editing,
     error::{AppError, AppResult},
 };
 
@@ -845,15 +845,11 @@ impl CommitmentMutation {
         input: UpdateCommitmentInput,
     ) -> Result<Commitment> {
         let id = id_of("id", &input.id, NodeType::Commitment)?;
-        let lead_institution_id = match input.lead_institution_id {
-            MaybeUndefined::Undefined => Change::Keep,
-            MaybeUndefined::Null => Change::Set(None),
-            MaybeUndefined::Value(id) => Change::Set(Some(id_of(
-                "leadInstitutionId",
-                &id,
-                NodeType::Institution,
-            )?)),
-        };
+        let lead_institution_id = inputs::change_id(
+            "leadInstitutionId",
+            input.lead_institution_id,
+            NodeType::Institution,
+        )?;
         let changes = editing::CommitmentChanges {
             status: inputs::keep_or(input.status, Into::into),
             texts: input.texts.into_domain()?,

@@ -1,7 +1,8 @@
 //! Input shapes shared by the staff mutations.
 
-use async_graphql::{ErrorExtensions, InputObject, MaybeUndefined, Result};
+use async_graphql::{ErrorExtensions, ID, InputObject, MaybeUndefined, Result};
 
+use super::{node::NodeType, staff::id_of};
 use crate::{
     editing::{Change, Texts},
     error::AppError,
@@ -53,4 +54,18 @@ pub fn change<T, U>(value: MaybeUndefined<T>, convert: impl FnOnce(T) -> U) -> C
 /// A required field of an update: absent keeps it.
 pub fn keep_or<T, U>(value: Option<T>, convert: impl FnOnce(T) -> U) -> Change<U> {
     value.map_or(Change::Keep, |value| Change::Set(convert(value)))
+}
+
+/// An optional reference of an update (`institutionId`…): absent keeps it,
+/// `null` clears it, an id of the `expected` type sets it.
+pub fn change_id(
+    field: &str,
+    value: MaybeUndefined<ID>,
+    expected: NodeType,
+) -> Result<Change<Option<i64>>> {
+    Ok(match value {
+        MaybeUndefined::Undefined => Change::Keep,
+        MaybeUndefined::Null => Change::Set(None),
+        MaybeUndefined::Value(id) => Change::Set(Some(id_of(field, &id, expected)?)),
+    })
 }
