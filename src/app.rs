@@ -17,6 +17,7 @@ use crate::{
     http,
     language::Language,
     ratelimit::RateLimiter,
+    shared::SharedStore,
     staff::throttle::LoginThrottle,
 };
 
@@ -33,6 +34,8 @@ pub struct AppState {
     pub trusted_proxies: usize,
     /// Secret of visitor keys.
     pub visitor_salt: String,
+    /// The Redis every instance shares, when configured.
+    pub shared: Option<Arc<SharedStore>>,
 }
 
 impl AppState {
@@ -43,9 +46,32 @@ impl AppState {
     /// The state with a given clock (tests move time by hand).
     pub fn with_clock(db: Database, api: &ApiArgs, clock: Arc<dyn Clock>) -> Arc<Self> {
         let limits = api.limits();
-        let throttle = Arc::new(LoginThrottle::new(Arc::clone(&clock)));
-        let limiter = Arc::new(RateLimiter::in_process(Arc::clone(&clock)));
-        let events = Arc::new(FeedbackEvents::default());
+        let visitor_salt = api.visitor_salt.clone().unwrap_or_else(|| {
+            tracing::warn!(
+                "OGP_PULSE_VISITOR_SALT is not set: visitor keys change at each start and differ between instances"
+            );
+            crate::staff::credentials::generate_token()
+        });
+        let shared = api.redis_url.as_deref().and_then(|url| {
+            match SharedStore::connect(url, &api.redis_prefix) {
+                Ok(store) => Some(Arc::new(store)),
+                Err(err) => {
+                    // A malformed URL: say so, and serve in-process rather than not at all.
+                    tracing::error!(error = %err, "REDIS_URL is not usable: running without Redis");
+                    None
+                }
+            }
+        });
+        let limiter = || match &shared {
+            Some(store) => RateLimiter::shared(Arc::clone(store), Arc::clone(&clock)),
+            None => RateLimiter::in_process(Arc::clone(&clock)),
+        };
+        let throttle = Arc::new(LoginThrottle::new(limiter(), &visitor_salt));
+        let events = Arc::new(match &shared {
+            Some(store) => FeedbackEvents::shared(Arc::clone(store), db.conn.clone()),
+            None => FeedbackEvents::default(),
+        });
+        let limiter = Arc::new(limiter());
         let schema = graphql::build_schema(
             db.conn.clone(),
             &limits,
@@ -55,12 +81,6 @@ impl AppState {
             api.feedback_rules(),
             events,
         );
-        let visitor_salt = api.visitor_salt.clone().unwrap_or_else(|| {
-            tracing::warn!(
-                "OGP_PULSE_VISITOR_SALT is not set: visitor keys change at each start and differ between instances"
-            );
-            crate::staff::credentials::generate_token()
-        });
         Arc::new(Self {
             db,
             clock,
@@ -70,6 +90,7 @@ impl AppState {
             cors_allowed_origins: api.cors_allowed_origins.clone(),
             trusted_proxies: api.trusted_proxies,
             visitor_salt,
+            shared,
         })
     }
 }

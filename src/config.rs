@@ -194,6 +194,16 @@ pub struct ApiArgs {
     /// Longest a query may execute, in milliseconds.
     #[arg(long, env = "OGP_PULSE_EXECUTION_TIMEOUT_MS", default_value_t = 10_000)]
     pub execution_timeout_ms: u64,
+
+    /// Redis shared by every instance (rate limits, live updates), e.g.
+    /// `redis://127.0.0.1:6379`; without it they stay in this process.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key and channel, so deployments can share one
+    /// Redis.
+    #[arg(long, env = "OGP_PULSE_REDIS_PREFIX", default_value = "ogp-pulse:")]
+    pub redis_prefix: String,
 }
 
 impl Default for ApiArgs {
@@ -213,6 +223,8 @@ impl Default for ApiArgs {
             visitor_salt: None,
             execution_timeout_ms: u64::try_from(limits.execution_timeout.as_millis())
                 .unwrap_or(u64::MAX),
+            redis_url: None,
+            redis_prefix: "ogp-pulse:".to_owned(),
         }
     }
 }

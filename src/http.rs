@@ -398,13 +398,23 @@ fn refusal_response(status: StatusCode, code: ErrorCode, message: &str) -> Respo
 /// cannot be reached.
 #[handler]
 pub async fn health(Data(state): Data<&Arc<AppState>>) -> Response {
+    // Without Redis the service works in-process; with Redis down it still
+    // works (degraded: instances count and announce on their own).
+    let cache = match &state.shared {
+        None => "in-process",
+        Some(store) if store.ping().await => "ok",
+        Some(_) => "degraded",
+    };
     match state.db.ping().await {
-        Ok(()) => json_response(StatusCode::OK, &json!({ "status": "ok", "database": "ok" })),
+        Ok(()) => json_response(
+            StatusCode::OK,
+            &json!({ "status": "ok", "database": "ok", "cache": cache }),
+        ),
         Err(err) => {
             tracing::warn!(error = %err, "health check: database unreachable");
             json_response(
                 StatusCode::SERVICE_UNAVAILABLE,
-                &json!({ "status": "unavailable", "database": "unreachable" }),
+                &json!({ "status": "unavailable", "database": "unreachable", "cache": cache }),
             )
         }
     }

@@ -19,4 +19,5 @@ pub mod http;
 pub mod import;
 pub mod language;
 pub mod ratelimit;
+pub mod shared;
 pub mod staff;

@@ -1,14 +1,43 @@
 //! Rate limits for public mutations: at most `max` hits per key per window.
 //!
-//! Fixed windows: simple, cheap, and what a shared store (Redis INCR with
-//! EXPIRE, in the Redis step) does as well, so both implementations answer
-//! alike. Keys never hold personal data in clear: callers pass hashes.
+//! Fixed windows: simple, cheap, and what Redis does as well (INCR with an
+//! expiry), so both implementations answer alike. With Redis the counts are
+//! shared by every instance; when Redis cannot answer, this process counts
+//! on its own until it can — a limit is never lifted by an outage. Keys
+//! never hold personal data in clear: callers pass hashes.
 
 use std::{collections::HashMap, sync::Arc, sync::Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::{clock::Clock, error::AppError};
+use crate::{clock::Clock, error::AppError, shared::SharedStore};
+
+/// Checks every counter, then counts the hit on all of them or on none, in
+/// one atomic step. KEYS are the counters; ARGV gives each its maximum and
+/// window (milliseconds), in order. Answers 0, or how many milliseconds to
+/// wait.
+const HIT_SCRIPT: &str = r"
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local max = tonumber(ARGV[2 * i - 1])
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count >= max then
+    local ttl = redis.call('PTTL', key)
+    if ttl < 0 then
+      redis.call('PEXPIRE', key, ARGV[2 * i])
+      ttl = tonumber(ARGV[2 * i])
+    end
+    if ttl > wait then wait = ttl end
+  end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then
+    redis.call('PEXPIRE', key, ARGV[2 * i])
+  end
+end
+return 0
+";
 
 /// At most `max` hits per `window`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,15 +59,29 @@ pub struct InProcessCounter {
 
 /// Where hits are counted.
 pub enum RateLimiter {
+    /// In this process: right for one instance.
     InProcess(InProcessCounter),
+    /// In Redis, shared by every instance; in this process while Redis is
+    /// unreachable.
+    Shared {
+        store: Arc<SharedStore>,
+        script: redis::Script,
+        fallback: InProcessCounter,
+    },
 }
 
 impl RateLimiter {
     pub fn in_process(clock: Arc<dyn Clock>) -> Self {
-        Self::InProcess(InProcessCounter {
-            clock,
-            windows: Mutex::new(HashMap::new()),
-        })
+        Self::InProcess(InProcessCounter::new(clock))
+    }
+
+    /// Counts in Redis; `clock` serves the in-process fallback.
+    pub fn shared(store: Arc<SharedStore>, clock: Arc<dyn Clock>) -> Self {
+        Self::Shared {
+            store,
+            script: redis::Script::new(HIT_SCRIPT),
+            fallback: InProcessCounter::new(clock),
+        }
     }
 
     /// Counts one hit on every `(key, limit)` pair, or none at all when any
@@ -47,24 +90,67 @@ impl RateLimiter {
     pub async fn hit(&self, checks: &[(String, Limit)]) -> Result<(), AppError> {
         match self {
             Self::InProcess(counter) => counter.hit(checks),
+            Self::Shared {
+                store,
+                script,
+                fallback,
+            } => {
+                let mut invocation = script.prepare_invoke();
+                for (key, limit) in checks {
+                    invocation
+                        .key(store.key(&format!("ratelimit:{key}")))
+                        .arg(limit.max)
+                        .arg(limit.window.num_milliseconds().max(1));
+                }
+                let outcome: Result<i64, _> =
+                    invocation.invoke_async(&mut store.connection()).await;
+                store.observe(&outcome);
+                match outcome {
+                    Ok(0) => Ok(()),
+                    Ok(wait_ms) => Err(AppError::RateLimited {
+                        retry_after_seconds: u64::try_from(wait_ms)
+                            .map_or(1, |ms| ms.div_ceil(1000))
+                            .max(1),
+                    }),
+                    Err(_) => fallback.hit(checks),
+                }
+            }
         }
     }
 
     /// Clears the count of `key`, as if it had never been hit.
     pub async fn forget(&self, key: &str) {
         match self {
-            Self::InProcess(counter) => {
-                counter
-                    .windows
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(key);
+            Self::InProcess(counter) => counter.forget(key),
+            Self::Shared {
+                store, fallback, ..
+            } => {
+                fallback.forget(key);
+                let outcome: Result<i64, _> = redis::cmd("DEL")
+                    .arg(store.key(&format!("ratelimit:{key}")))
+                    .query_async(&mut store.connection())
+                    .await;
+                store.observe(&outcome);
             }
         }
     }
 }
 
 impl InProcessCounter {
+    fn new(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn forget(&self, key: &str) {
+        self.windows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+    }
+
     fn hit(&self, checks: &[(String, Limit)]) -> Result<(), AppError> {
         let now = self.clock.now();
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());

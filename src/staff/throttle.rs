@@ -2,14 +2,10 @@
 //! service's rate limiter (so they move to the shared store with it). Keys
 //! are salted hashes: no email or address is kept in clear.
 
-use std::sync::Arc;
-
 use chrono::Duration;
-use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    clock::Clock,
     error::AppResult,
     ratelimit::{Limit, RateLimiter},
 };
@@ -22,22 +18,23 @@ pub const WINDOW: Duration = Duration::minutes(15);
 
 pub struct LoginThrottle {
     limiter: RateLimiter,
-    salt: [u8; 16],
+    salt: String,
 }
 
 impl LoginThrottle {
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
-        let mut salt = [0u8; 16];
-        OsRng.fill_bytes(&mut salt);
+    /// Counts on `limiter`; `salt` is the service's secret, the same on every
+    /// instance so that they count the same attempts under the same keys.
+    pub fn new(limiter: RateLimiter, salt: &str) -> Self {
         Self {
-            limiter: RateLimiter::in_process(clock),
-            salt,
+            limiter,
+            salt: salt.to_owned(),
         }
     }
 
     fn key(&self, kind: &str, value: &str) -> String {
         let mut hasher = Sha256::new();
-        hasher.update(self.salt);
+        hasher.update(self.salt.as_bytes());
+        hasher.update([0u8]);
         hasher.update(value.trim().to_lowercase().as_bytes());
         let digest = hasher.finalize();
         let short: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
@@ -73,15 +70,21 @@ impl LoginThrottle {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::Arc;
+
     use chrono::Utc;
 
-    use crate::clock::ManualClock;
+    use super::*;
+    use crate::clock::{Clock, ManualClock};
+
+    fn throttle(clock: Arc<dyn Clock>) -> LoginThrottle {
+        LoginThrottle::new(RateLimiter::in_process(clock), "salt")
+    }
 
     #[tokio::test]
     async fn failures_lock_the_account_until_the_window_ends() {
         let clock = Arc::new(ManualClock::starting_at(Utc::now()));
-        let throttle = LoginThrottle::new(clock.clone());
+        let throttle = throttle(clock.clone());
         for _ in 0..ACCOUNT_FAILURES {
             assert!(throttle.attempt("a@example.org", "10.0.0.1").await.is_ok());
         }
@@ -95,7 +98,7 @@ mod tests {
     #[tokio::test]
     async fn one_address_cannot_spray_many_accounts() {
         let clock = Arc::new(ManualClock::starting_at(Utc::now()));
-        let throttle = LoginThrottle::new(clock);
+        let throttle = throttle(clock);
         for n in 0..CLIENT_ATTEMPTS {
             assert!(
                 throttle
@@ -114,7 +117,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_success_clears_the_account() {
-        let throttle = LoginThrottle::new(Arc::new(ManualClock::starting_at(Utc::now())));
+        let throttle = throttle(Arc::new(ManualClock::starting_at(Utc::now())));
         for _ in 0..ACCOUNT_FAILURES - 1 {
             assert!(throttle.attempt("a@example.org", "10.0.0.1").await.is_ok());
         }
