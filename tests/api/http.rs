@@ -118,7 +118,7 @@ on_both_backends! {
         assert!(html.contains("/graphql"));
         let health = app.get("/health").await;
         assert_eq!(health.status.as_u16(), 200);
-        assert_eq!(health.body, json!({ "status": "ok", "database": "ok" }));
+        assert_eq!(health.body, json!({ "status": "ok", "database": "ok", "cache": "in-process" }));
     }
 
     async fn health_reports_an_unreachable_database(backend: Backend) {

@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// The next GraphQL message of the socket within `wait`, skipping pings.
-async fn next_message<S>(socket: &mut S, wait: Duration) -> Option<Value>
+pub(crate) async fn next_message<S>(socket: &mut S, wait: Duration) -> Option<Value>
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {

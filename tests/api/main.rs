@@ -29,5 +29,6 @@ mod migrations;
 mod nodes;
 mod pagination;
 mod schema;
+mod shared;
 mod staff;
 mod statements;

@@ -192,7 +192,8 @@ impl Reply {
 }
 
 pub struct TestApp {
-    pub database: TestDatabase,
+    /// Shared by the instances of one test (see [`TestApp::instance`]).
+    pub database: Arc<TestDatabase>,
     pub client: TestClient<BoxEndpoint<'static, poem::Response>>,
     /// The application's clock, moved by hand.
     pub clock: Arc<ManualClock>,
@@ -220,15 +221,26 @@ impl TestApp {
     /// The service on a fresh, empty database reached through a pool of
     /// `connections`.
     pub async fn with_pool(backend: Backend, api: ApiArgs, connections: u32) -> Self {
-        let database = TestDatabase::with_pool(backend, connections).await;
+        let database = Arc::new(TestDatabase::with_pool(backend, connections).await);
+        Self::on(database, &api)
+    }
+
+    fn on(database: Arc<TestDatabase>, api: &ApiArgs) -> Self {
         let clock = Arc::new(ManualClock::starting_at(Utc::now()));
-        let state = AppState::with_clock(database.db.clone(), &api, clock.clone());
+        let state = AppState::with_clock(database.db.clone(), api, clock.clone());
         let endpoint = routes(state).map_to_response().boxed();
         Self {
             database,
             client: TestClient::new(endpoint),
             clock,
         }
+    }
+
+    /// Another instance of the service on the same database, as behind a
+    /// load balancer: its own state (limiter, live events, clock), shared
+    /// data.
+    pub fn instance(&self, api: &ApiArgs) -> Self {
+        Self::on(Arc::clone(&self.database), api)
     }
 
     /// Creates a staff account (as `ogp-pulse staff add` does) and returns
@@ -379,4 +391,66 @@ pub fn mo0018(catalog: &mut Value) -> &mut Value {
         .iter_mut()
         .find(|c| c["code"] == "MO0018")
         .expect("MO0018 is bundled")
+}
+
+/// The tests' Redis (`TEST_REDIS_URL`) with a key prefix of one test's own;
+/// the test's keys are deleted when it ends. Outside CI a missing URL skips
+/// the test's Redis half; in CI it fails it.
+pub struct TestRedis {
+    pub url: String,
+    pub prefix: String,
+}
+
+impl TestRedis {
+    pub fn new() -> Option<Self> {
+        let Some(url) = std::env::var("TEST_REDIS_URL").ok() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "TEST_REDIS_URL must be set in CI: Redis tests may not be skipped there"
+            );
+            eprintln!("TEST_REDIS_URL is not set: skipping the Redis part of this test");
+            return None;
+        };
+        Some(Self {
+            url,
+            prefix: format!("ogp-pulse-test:{}:", uuid::Uuid::new_v4().simple()),
+        })
+    }
+
+    /// Service settings using this Redis and prefix.
+    pub fn api(&self, api: ApiArgs) -> ApiArgs {
+        ApiArgs {
+            redis_url: Some(self.url.clone()),
+            redis_prefix: self.prefix.clone(),
+            ..api
+        }
+    }
+
+    /// The test's keys now in Redis.
+    pub fn keys(&self) -> Vec<String> {
+        redis_keys(&self.url, &self.prefix)
+    }
+}
+
+/// The keys under `prefix` in the Redis at `url` (empty when it is down).
+pub fn redis_keys(url: &str, prefix: &str) -> Vec<String> {
+    let Ok(mut connection) = redis::Client::open(url).and_then(|c| c.get_connection()) else {
+        return Vec::new();
+    };
+    redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query(&mut connection)
+        .unwrap_or_default()
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        let keys = self.keys();
+        if let (false, Ok(mut connection)) = (
+            keys.is_empty(),
+            redis::Client::open(self.url.as_str()).and_then(|c| c.get_connection()),
+        ) {
+            let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query(&mut connection);
+        }
+    }
 }
