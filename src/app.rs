@@ -17,6 +17,7 @@ use crate::{
     http,
     language::Language,
     ratelimit::RateLimiter,
+    response_cache::{self, ResponseCache},
     shared::SharedStore,
     staff::throttle::LoginThrottle,
 };
@@ -36,6 +37,8 @@ pub struct AppState {
     pub visitor_salt: String,
     /// The Redis every instance shares, when configured.
     pub shared: Option<Arc<SharedStore>>,
+    /// Anonymous query results; `None` when turned off.
+    pub response_cache: Option<Arc<ResponseCache>>,
 }
 
 impl AppState {
@@ -68,10 +71,21 @@ impl AppState {
         };
         let throttle = Arc::new(LoginThrottle::new(limiter(), &visitor_salt));
         let events = Arc::new(match &shared {
-            Some(store) => FeedbackEvents::shared(Arc::clone(store), db.conn.clone()),
+            Some(store) => FeedbackEvents::shared(Arc::clone(store), db.background.clone()),
             None => FeedbackEvents::default(),
         });
         let limiter = Arc::new(limiter());
+        let ttl = std::time::Duration::from_secs(api.response_cache_ttl_seconds);
+        let response_cache = (!ttl.is_zero()).then(|| {
+            let cache = Arc::new(match &shared {
+                Some(store) => ResponseCache::shared(Arc::clone(store), ttl),
+                None => {
+                    ResponseCache::in_process(ttl, api.response_cache_mib.saturating_mul(1 << 20))
+                }
+            });
+            response_cache::watch_external_writes(Arc::downgrade(&cache), db.background.clone());
+            cache
+        });
         let schema = graphql::build_schema(
             db.conn.clone(),
             &limits,
@@ -91,6 +105,7 @@ impl AppState {
             trusted_proxies: api.trusted_proxies,
             visitor_salt,
             shared,
+            response_cache,
         })
     }
 }

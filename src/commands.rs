@@ -140,6 +140,11 @@ async fn import_metrics(
         }
         Err(other) => return Err(CommandError::Staff(other)),
     };
+    if recording.created + recording.corrected > 0 {
+        crate::response_cache::note_external_write(&db.conn, crate::response_cache::AWARENESS)
+            .await
+            .map_err(|err| CommandError::Staff(err.into()))?;
+    }
     println!(
         "recorded {} metrics: {} new, {} corrected, {} unchanged",
         recording.metrics.len(),

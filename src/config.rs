@@ -204,6 +204,20 @@ pub struct ApiArgs {
     /// Redis.
     #[arg(long, env = "OGP_PULSE_REDIS_PREFIX", default_value = "ogp-pulse:")]
     pub redis_prefix: String,
+
+    /// Longest an anonymous response stays in the response cache, in seconds
+    /// (a safety net: writes make cached responses stale at once); 0 turns
+    /// the cache off.
+    #[arg(
+        long,
+        env = "OGP_PULSE_RESPONSE_CACHE_TTL_SECONDS",
+        default_value_t = 300
+    )]
+    pub response_cache_ttl_seconds: u64,
+
+    /// Memory the in-process response cache may use (without Redis), in MiB.
+    #[arg(long, env = "OGP_PULSE_RESPONSE_CACHE_MIB", default_value_t = 64)]
+    pub response_cache_mib: u64,
 }
 
 impl Default for ApiArgs {
@@ -225,6 +239,8 @@ impl Default for ApiArgs {
                 .unwrap_or(u64::MAX),
             redis_url: None,
             redis_prefix: "ogp-pulse:".to_owned(),
+            response_cache_ttl_seconds: 300,
+            response_cache_mib: 64,
         }
     }
 }

@@ -16,6 +16,9 @@ use sea_orm::{ConnectOptions, DatabaseConnection, DbErr};
 #[derive(Clone, Debug)]
 pub struct Database {
     pub conn: DatabaseConnection,
+    /// The same pool, for background work (polling, relaying events): its
+    /// statements are not counted, so counts stay those of requests.
+    pub background: DatabaseConnection,
     statements: Arc<AtomicU64>,
 }
 
@@ -67,6 +70,7 @@ impl Database {
                 url: url.clone(),
                 source,
             })?;
+        let background = conn.clone();
         let statements = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&statements);
         conn.set_metric_callback(move |info| {
@@ -74,7 +78,11 @@ impl Database {
             tracing::trace!(target: "ogp_pulse::sql", sql = %info.statement.sql, failed = info.failed);
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        Ok(Self { conn, statements })
+        Ok(Self {
+            conn,
+            background,
+            statements,
+        })
     }
 
     /// Applies every pending migration.

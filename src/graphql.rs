@@ -20,6 +20,7 @@ mod policy_area;
 mod prefetch;
 mod scalars;
 mod staff;
+mod touched;
 
 use std::{
     sync::{Arc, LazyLock},
@@ -42,6 +43,7 @@ use crate::{
 };
 pub use limits::{Limits, with_code};
 pub use loaders::CatalogLoader;
+pub use touched::Touched;
 
 /// The root query: one part per domain type, merged.
 #[derive(MergedObject, Default)]
@@ -88,6 +90,7 @@ fn builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscription> {
     )
     .limit_complexity(limits.max_complexity)
     .extension(limits::LimitsExtension::new(limits.max_depth))
+    .extension(touched::TouchedExtension)
 }
 
 /// The executable schema, with what every resolver may need.

@@ -26,6 +26,7 @@ use crate::{
     feedback::Visitor,
     graphql,
     language::LanguagePreference,
+    response_cache::{CachedResponse, Lookup, ResponseCache, etag_of, normalize_document},
     staff::{
         Actor,
         credentials::{self, Refusal},
@@ -202,15 +203,26 @@ async fn execute(
         Ok(actor) => actor,
         Err(refused) => return refused,
     };
-    // Public reads over GET may be kept by browsers and shared caches for as
-    // long as every field asked allows; anything a staff member reads is not.
-    let cacheable = http.method() == poem::http::Method::GET && matches!(actor, Actor::Anonymous);
+    // Public reads may be kept by the response cache, and over GET by
+    // browsers and shared caches; anything a staff member reads is not.
+    let anonymous = matches!(actor, Actor::Anonymous);
+    let public_get = anonymous && http.method() == poem::http::Method::GET;
+    let cache_key = match &state.response_cache {
+        Some(_)
+            if anonymous
+                && !selects_mutation(&request.query, request.operation_name.as_deref()) =>
+        {
+            Some(cache_key(state, &request, &language))
+        }
+        _ => None,
+    };
     let client_address = client_address(http, state.trusted_proxies);
     let visitor = Visitor::identify(
         &state.visitor_salt,
         http.header("ogp-visitor"),
         &client_address,
     );
+    let touched = Arc::new(graphql::Touched::default());
     let request = graphql::request_data(
         request,
         &state.db.conn,
@@ -218,8 +230,84 @@ async fn execute(
         actor,
         client_address,
         visitor,
-    );
-    let response = match tokio::time::timeout(
+    )
+    .data(Arc::clone(&touched));
+
+    let answer = match (&state.response_cache, cache_key) {
+        (Some(cache), Some(key)) => cached(cache, &key, state, request, &touched).await,
+        (cache, _) => {
+            let answer = Answer::of(run(state, request).await);
+            // After the write's transaction committed: stale everywhere now.
+            if let Some(cache) = cache {
+                cache.bump(touched.written()).await;
+            }
+            answer
+        }
+    };
+    answer.into_response(http, public_get)
+}
+
+/// What the response to a request depends on besides the data: the
+/// document (layout aside), operation, variables, languages, and the day
+/// (some fields default to "today").
+fn cache_key(
+    state: &AppState,
+    request: &async_graphql::Request,
+    language: &LanguagePreference,
+) -> String {
+    let variables = serde_json::to_string(&request.variables).unwrap_or_default();
+    let languages: Vec<&str> = language.languages().iter().map(|l| l.as_str()).collect();
+    let today = state.clock.now().date_naive().to_string();
+    ResponseCache::key(&[
+        &normalize_document(&request.query),
+        request.operation_name.as_deref().unwrap_or(""),
+        &variables,
+        &languages.join(","),
+        &today,
+    ])
+}
+
+/// Answers from the cache, or computes, keeps and answers — once per key on
+/// this instance however many ask at the same time.
+async fn cached(
+    cache: &ResponseCache,
+    key: &str,
+    state: &AppState,
+    request: async_graphql::Request,
+    touched: &graphql::Touched,
+) -> Answer {
+    // Held until the response is stored: others asking meanwhile wait.
+    let mut computing = None;
+    let versions = match cache.lookup(key).await {
+        Lookup::Hit(entry) => return Answer::cached(&entry),
+        Lookup::Bypass => None,
+        Lookup::Miss(_) => {
+            computing = Some(cache.flight(key).await);
+            // Someone else may have computed it while this one waited.
+            match cache.lookup(key).await {
+                Lookup::Hit(entry) => return Answer::cached(&entry),
+                Lookup::Miss(versions) => Some(versions),
+                Lookup::Bypass => None,
+            }
+        }
+    };
+    let answer = Answer::of(run(state, request).await);
+    if let (true, Some(versions)) = (answer.ok, versions) {
+        let entry = CachedResponse::new(
+            answer.body.clone(),
+            answer.max_age,
+            touched.read(),
+            versions,
+        );
+        cache.store(key, entry).await;
+    }
+    drop(computing);
+    answer
+}
+
+/// Executes within the time allowed.
+async fn run(state: &AppState, request: async_graphql::Request) -> async_graphql::Response {
+    match tokio::time::timeout(
         state.limits.execution_timeout,
         state.schema.execute(request),
     )
@@ -236,20 +324,77 @@ async fn execute(
             ),
             ErrorCode::Timeout,
         )]),
-    };
-    let cache_control = if cacheable
-        && response.errors.is_empty()
-        && response.cache_control.public
-        && response.cache_control.max_age > 0
-    {
-        format!("public, max-age={}", response.cache_control.max_age)
-    } else {
-        "no-store".to_owned()
-    };
-    json_response(StatusCode::OK, &response)
-        .with_header(header::VARY, "Accept-Language, Authorization")
-        .with_header(header::CACHE_CONTROL, cache_control)
-        .into_response()
+    }
+}
+
+/// A GraphQL answer ready to send.
+struct Answer {
+    body: String,
+    /// No errors: it may be kept.
+    ok: bool,
+    /// Seconds it may be kept without asking, from the schema's hints.
+    max_age: i32,
+    etag: Option<String>,
+}
+
+impl Answer {
+    fn of(response: async_graphql::Response) -> Self {
+        let ok = response.errors.is_empty();
+        let max_age = if response.cache_control.public {
+            response.cache_control.max_age.max(0)
+        } else {
+            -1
+        };
+        let body = serde_json::to_string(&response).unwrap_or_else(|err| {
+            tracing::error!(error = %err, "cannot serialize a response");
+            r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#
+                .to_owned()
+        });
+        Self {
+            body,
+            ok,
+            max_age,
+            etag: None,
+        }
+    }
+
+    fn cached(entry: &CachedResponse) -> Self {
+        Self {
+            body: entry.body.clone(),
+            ok: true,
+            max_age: entry.max_age,
+            etag: Some(entry.etag.clone()),
+        }
+    }
+
+    /// Public GET answers carry a validator and may be kept (revalidated
+    /// unless the schema allows more); everything else is `no-store`.
+    fn into_response(self, http: &Request, public_get: bool) -> Response {
+        let keepable = public_get && self.ok && self.max_age >= 0;
+        let cache_control = match (keepable, self.max_age) {
+            (true, age) if age > 0 => format!("public, max-age={age}"),
+            (true, _) => "public, no-cache".to_owned(),
+            (false, _) => "no-store".to_owned(),
+        };
+        let mut builder = Response::builder()
+            .header(header::VARY, "Accept-Language, Authorization")
+            .header(header::CACHE_CONTROL, cache_control);
+        if keepable {
+            let etag = self.etag.unwrap_or_else(|| etag_of(self.body.as_bytes()));
+            let unchanged = http.header(header::IF_NONE_MATCH).is_some_and(|tags| {
+                tags.split(',')
+                    .any(|tag| tag.trim() == etag || tag.trim() == "*")
+            });
+            builder = builder.header(header::ETAG, etag);
+            if unchanged {
+                return builder.status(StatusCode::NOT_MODIFIED).finish();
+            }
+        }
+        builder
+            .status(StatusCode::OK)
+            .content_type("application/json")
+            .body(self.body)
+    }
 }
 
 /// Who makes the request: anonymous without `Authorization`, a staff member

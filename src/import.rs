@@ -127,6 +127,11 @@ pub async fn import_json(db: &DatabaseConnection, text: &str) -> Result<ImportRe
     // Dropping `txn` without commit rolls back: any error below leaves the
     // database as it was.
     let report = apply::apply(&txn, &file).await?;
+    if !report.changed_nothing() {
+        // Running instances drop what they cached of the data (a milestone
+        // deleted here unlinks feedback too, hence every area).
+        crate::response_cache::note_external_write(&txn, crate::response_cache::ALL).await?;
+    }
     txn.commit().await?;
     Ok(report)
 }

@@ -19,5 +19,6 @@ pub mod http;
 pub mod import;
 pub mod language;
 pub mod ratelimit;
+pub mod response_cache;
 pub mod shared;
 pub mod staff;

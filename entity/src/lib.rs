@@ -21,6 +21,7 @@ pub mod commitment_relation;
 pub mod commitment_support_institution;
 pub mod commitment_translation;
 pub mod country;
+pub mod data_version;
 pub mod feedback;
 pub mod feedback_report;
 pub mod feedback_support;

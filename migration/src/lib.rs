@@ -9,6 +9,7 @@ mod m20261129_000003_feedback;
 mod m20261129_000004_feedback_reactions;
 mod m20261129_000005_feedback_support_count;
 mod m20261129_000006_campaigns;
+mod m20261129_000007_data_version;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_feedback_reactions::Migration),
             Box::new(m20261129_000005_feedback_support_count::Migration),
             Box::new(m20261129_000006_campaigns::Migration),
+            Box::new(m20261129_000007_data_version::Migration),
         ]
     }
 }

@@ -37,9 +37,20 @@ on_both_backends! {
         assert_eq!(cache_control(&public), Some("public, max-age=60"));
         assert_eq!(public.headers.get("vary").and_then(|v| v.to_str().ok()), Some("Accept-Language, Authorization"));
 
-        // Reads without a cache hint, staff reads, POST and errors are not kept.
-        let plain = app.get(&format!("/graphql?query={}", encode("{ commitments { totalCount } }"))).await;
-        assert_eq!(cache_control(&plain), Some("no-store"));
+        // Reads without a cache hint may be kept but must be revalidated,
+        // which their ETag makes cheap.
+        let path = format!("/graphql?query={}", encode("{ commitments { totalCount } }"));
+        let plain = app.get(&path).await;
+        assert_eq!(plain.data()["commitments"]["totalCount"], 24);
+        assert_eq!(cache_control(&plain), Some("public, no-cache"));
+        let etag = plain.headers.get("etag").and_then(|v| v.to_str().ok()).expect("an ETag").to_owned();
+        let revalidated = app.get_with_headers(&path, &[("if-none-match", &etag)]).await;
+        assert_eq!(revalidated.status.as_u16(), 304);
+        assert_eq!(revalidated.headers.get("etag").and_then(|v| v.to_str().ok()), Some(etag.as_str()));
+        let other = app.get_with_headers(&path, &[("if-none-match", "\"something else\"")]).await;
+        assert_eq!(other.status.as_u16(), 200);
+
+        // Staff reads, POST and errors are not kept.
         let token = app.staff("admin@example.org", &[Role::Admin], None).await;
         let staff = app.get_with_headers(&series, &[("authorization", &format!("Bearer {token}"))]).await;
         assert_eq!(staff.data()["awarenessSeries"]["points"][0]["reach"], 0);

@@ -191,6 +191,13 @@ on_both_backends! {
         assert!(back, "the connection comes back by itself");
         assert_eq!(outcome(&submit(&app, &mo18, "visitor-token-3", "after").await), "OK");
         assert!(!redis_keys(&redis.url(), prefix).is_empty(), "counted in Redis again");
+        // Caching resumes, and what was written meanwhile is not hidden by it.
+        let read = app.query(r#"{ commitment(code: "MO0018") { feedback { totalCount } } }"#, json!({})).await;
+        assert_eq!(read.data()["commitment"]["feedback"]["totalCount"], 7);
+        assert!(
+            redis_keys(&redis.url(), prefix).iter().any(|k| k.contains("response:")),
+            "responses are cached in Redis again"
+        );
     }
 
     async fn live_updates_reach_subscribers_on_another_instance(backend: Backend) {

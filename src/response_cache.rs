@@ -1,0 +1,604 @@
+//! The response cache for public reads: anonymous query results, kept in
+//! Redis (shared by every instance) or in this process without Redis.
+//!
+//! Correct before fast. The data is split into three areas — the catalogue,
+//! citizens' feedback, campaigns and awareness — each with a version number.
+//! A cached response remembers which areas it read and their versions when
+//! it was computed; any write bumps the versions of the areas it wrote, after
+//! its transaction committed, so the next read of a response that depends on
+//! them misses, on every instance at once. The time to live is only a safety
+//! net. Concurrent misses for one key on one instance run the query once.
+//!
+//! When Redis cannot answer, nothing is cached or served from the cache
+//! until it can, and areas written meanwhile are bumped as soon as it does.
+
+use std::{
+    sync::{
+        Arc, Weak,
+        atomic::{AtomicU8, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use entity::data_version;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::shared::SharedStore;
+
+/// The catalogue: plans, commitments, milestones, institutions, focal points.
+pub const CATALOG: u8 = 1;
+/// Citizens' feedback and official responses.
+pub const FEEDBACK: u8 = 2;
+/// Campaigns, their activities and figures, and the awareness pulse.
+pub const AWARENESS: u8 = 4;
+/// Every area: what an unknown read depends on, what an unknown write bumps.
+pub const ALL: u8 = CATALOG | FEEDBACK | AWARENESS;
+const AREAS: [(u8, &str); 3] = [
+    (CATALOG, "catalog"),
+    (FEEDBACK, "feedback"),
+    (AWARENESS, "awareness"),
+];
+
+/// The version of each area, in the order of `AREAS`.
+pub type Versions = [u64; 3];
+
+/// A response as kept: its body, validator and freshness hint, and what it
+/// read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CachedResponse {
+    pub body: String,
+    pub etag: String,
+    /// Seconds browsers may keep it without asking (the schema's hints).
+    pub max_age: i32,
+    /// The areas it read (bits).
+    pub read: u8,
+    /// Their versions when it was computed.
+    pub versions: Versions,
+}
+
+impl CachedResponse {
+    pub fn new(body: String, max_age: i32, read: u8, versions: Versions) -> Self {
+        let etag = etag_of(body.as_bytes());
+        Self {
+            body,
+            etag,
+            max_age,
+            read,
+            versions,
+        }
+    }
+
+    fn fresh(&self, current: &Versions) -> bool {
+        AREAS
+            .iter()
+            .enumerate()
+            .all(|(index, (bit, _))| self.read & bit == 0 || self.versions[index] == current[index])
+    }
+}
+
+/// Characters that separate tokens by themselves: no space is needed
+/// around them.
+const PUNCTUATORS: &str = "{}()[]:=@!$|&";
+
+/// A GraphQL document with insignificant characters (whitespace, commas,
+/// comments) collapsed, so that the same query written twice shares one
+/// cache entry. Strings are kept exactly.
+pub fn normalize_document(document: &str) -> String {
+    let mut out = String::with_capacity(document.len());
+    let mut chars = document.chars().peekable();
+    let mut pending_space = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                if pending_space
+                    && !out.is_empty()
+                    && !out.ends_with(|p: char| PUNCTUATORS.contains(p))
+                {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(c);
+                let block = chars.peek() == Some(&'"') && {
+                    let mut ahead = chars.clone();
+                    ahead.next();
+                    ahead.peek() == Some(&'"')
+                };
+                if block {
+                    out.push_str("\"\"");
+                    chars.next();
+                    chars.next();
+                    let mut quotes = 0;
+                    for c in chars.by_ref() {
+                        out.push(c);
+                        quotes = if c == '"' { quotes + 1 } else { 0 };
+                        if quotes == 3 {
+                            break;
+                        }
+                    }
+                } else {
+                    let mut escaped = false;
+                    for c in chars.by_ref() {
+                        out.push(c);
+                        if escaped {
+                            escaped = false;
+                        } else if c == '\\' {
+                            escaped = true;
+                        } else if c == '"' {
+                            break;
+                        }
+                    }
+                }
+            }
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' || c == '\r' {
+                        break;
+                    }
+                }
+                pending_space = true;
+            }
+            c if c.is_whitespace() || c == ',' || c == '\u{feff}' => pending_space = true,
+            c => {
+                let punctuator = PUNCTUATORS.contains(c);
+                let after_punctuator = out.ends_with(|p: char| PUNCTUATORS.contains(p));
+                if pending_space && !out.is_empty() && !punctuator && !after_punctuator {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// A strong validator of a body.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// What a look-up found.
+pub enum Lookup {
+    Hit(Arc<CachedResponse>),
+    /// Not there (or stale): compute, then store with these versions.
+    Miss(Versions),
+    /// The cache cannot be used right now: compute, store nothing.
+    Bypass,
+}
+
+enum Store {
+    Local {
+        entries: moka::future::Cache<String, Arc<CachedResponse>>,
+        versions: [AtomicU64; 3],
+    },
+    Shared(Arc<SharedStore>),
+}
+
+/// Counts for `/metrics`.
+#[derive(Default)]
+pub struct CacheCounts {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+pub struct ResponseCache {
+    store: Store,
+    ttl: Duration,
+    /// One lock per key being computed: concurrent misses wait for the first.
+    flights: moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>>,
+    /// Areas written while Redis could not be told.
+    unannounced: AtomicU8,
+    pub counts: CacheCounts,
+}
+
+fn flights() -> moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>> {
+    moka::sync::Cache::builder()
+        .max_capacity(10_000)
+        .time_to_idle(Duration::from_secs(60))
+        .build()
+}
+
+impl ResponseCache {
+    /// Kept in this process, up to `max_bytes` of bodies.
+    pub fn in_process(ttl: Duration, max_bytes: u64) -> Self {
+        let entries = moka::future::Cache::builder()
+            .weigher(|key: &String, value: &Arc<CachedResponse>| {
+                u32::try_from(key.len() + value.body.len()).unwrap_or(u32::MAX)
+            })
+            .max_capacity(max_bytes)
+            .time_to_live(ttl)
+            .build();
+        Self {
+            store: Store::Local {
+                entries,
+                versions: Default::default(),
+            },
+            ttl,
+            flights: flights(),
+            unannounced: AtomicU8::new(0),
+            counts: CacheCounts::default(),
+        }
+    }
+
+    /// Kept in Redis, shared by every instance.
+    pub fn shared(store: Arc<SharedStore>, ttl: Duration) -> Self {
+        Self {
+            store: Store::Shared(store),
+            ttl,
+            flights: flights(),
+            unannounced: AtomicU8::new(0),
+            counts: CacheCounts::default(),
+        }
+    }
+
+    /// The key of a request: what the response depends on besides the data.
+    pub fn key(parts: &[&str]) -> String {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update(part.as_bytes());
+            hasher.update([0u8]);
+        }
+        hasher.finalize()[..20]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn version_keys(store: &SharedStore) -> Vec<String> {
+        AREAS
+            .iter()
+            .map(|(_, name)| store.key(&format!("version:{name}")))
+            .collect()
+    }
+
+    /// Looks `key` up and checks it against the current versions.
+    pub async fn lookup(&self, key: &str) -> Lookup {
+        let found = match &self.store {
+            Store::Local { entries, versions } => {
+                let current = versions.each_ref().map(|v| v.load(Ordering::Acquire));
+                Some((entries.get(key).await, current))
+            }
+            Store::Shared(store) => {
+                let pending = self.unannounced.swap(0, Ordering::AcqRel);
+                if pending != 0 && !self.announce(store, pending).await {
+                    self.counts.errors.fetch_add(1, Ordering::Relaxed);
+                    return Lookup::Bypass;
+                }
+                let mut keys = vec![store.key(&format!("response:{key}"))];
+                keys.extend(Self::version_keys(store));
+                let outcome: Result<Vec<Option<String>>, _> = redis::cmd("MGET")
+                    .arg(keys)
+                    .query_async(&mut store.connection())
+                    .await;
+                store.observe(&outcome);
+                match outcome {
+                    Ok(values) => {
+                        let entry = values
+                            .first()
+                            .cloned()
+                            .flatten()
+                            .and_then(|text| serde_json::from_str::<CachedResponse>(&text).ok())
+                            .map(Arc::new);
+                        let mut current = [0u64; 3];
+                        for (slot, value) in current.iter_mut().zip(values.iter().skip(1)) {
+                            *slot = value.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+                        }
+                        Some((entry, current))
+                    }
+                    Err(_) => None,
+                }
+            }
+        };
+        match found {
+            None => {
+                self.counts.errors.fetch_add(1, Ordering::Relaxed);
+                Lookup::Bypass
+            }
+            Some((Some(entry), current)) if entry.fresh(&current) => {
+                self.counts.hits.fetch_add(1, Ordering::Relaxed);
+                Lookup::Hit(entry)
+            }
+            Some((_, current)) => {
+                self.counts.misses.fetch_add(1, Ordering::Relaxed);
+                Lookup::Miss(current)
+            }
+        }
+    }
+
+    /// Waits for any computation of `key` under way on this instance, and
+    /// holds the key until the guard drops.
+    pub async fn flight(&self, key: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self
+            .flights
+            .get_with(key.to_owned(), || Arc::new(tokio::sync::Mutex::new(())));
+        lock.lock_owned().await
+    }
+
+    /// Keeps a computed response.
+    pub async fn store(&self, key: &str, response: CachedResponse) {
+        match &self.store {
+            Store::Local { entries, .. } => {
+                entries.insert(key.to_owned(), Arc::new(response)).await;
+            }
+            Store::Shared(store) => {
+                let Ok(text) = serde_json::to_string(&response) else {
+                    return;
+                };
+                let ttl_ms = u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX);
+                let outcome: Result<(), _> = redis::cmd("SET")
+                    .arg(store.key(&format!("response:{key}")))
+                    .arg(text)
+                    .arg("PX")
+                    .arg(ttl_ms)
+                    .query_async(&mut store.connection())
+                    .await;
+                store.observe(&outcome);
+                if outcome.is_err() {
+                    self.counts.errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Makes every response that read one of `areas` stale, everywhere.
+    pub async fn bump(&self, areas: u8) {
+        if areas == 0 {
+            return;
+        }
+        match &self.store {
+            Store::Local { versions, .. } => {
+                for (index, (bit, _)) in AREAS.iter().enumerate() {
+                    if areas & bit != 0 {
+                        versions[index].fetch_add(1, Ordering::AcqRel);
+                    }
+                }
+            }
+            Store::Shared(store) => {
+                if !self.announce(store, areas).await {
+                    // Told as soon as Redis answers again, before any look-up.
+                    self.unannounced.fetch_or(areas, Ordering::AcqRel);
+                }
+            }
+        }
+    }
+
+    async fn announce(&self, store: &SharedStore, areas: u8) -> bool {
+        let mut pipe = redis::pipe();
+        for (bit, name) in AREAS {
+            if areas & bit != 0 {
+                pipe.cmd("INCR").arg(store.key(&format!("version:{name}")));
+            }
+        }
+        let outcome: Result<Vec<u64>, _> = pipe.query_async(&mut store.connection()).await;
+        store.observe(&outcome);
+        outcome.is_ok()
+    }
+}
+
+/// How often each instance looks for writes made outside it.
+const EXTERNAL_WRITES_EVERY: Duration = Duration::from_secs(1);
+
+/// Records that `areas` changed through a way around the API (the command
+/// line's imports), in the writer's transaction: running instances notice
+/// within a second and drop what they cached.
+pub async fn note_external_write<C: ConnectionTrait>(db: &C, areas: u8) -> Result<(), DbErr> {
+    let names: Vec<&str> = AREAS
+        .iter()
+        .filter(|(bit, _)| areas & bit != 0)
+        .map(|(_, name)| *name)
+        .collect();
+    data_version::Entity::update_many()
+        .col_expr(
+            data_version::Column::Version,
+            Expr::col(data_version::Column::Version).add(1),
+        )
+        .filter(data_version::Column::Area.is_in(names))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn external_versions(db: &DatabaseConnection) -> Result<Vec<(String, i64)>, DbErr> {
+    Ok(data_version::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.area, row.version))
+        .collect())
+}
+
+/// Watches the versions written by `note_external_write` for as long as the
+/// cache lives, and bumps the areas that moved.
+pub fn watch_external_writes(cache: Weak<ResponseCache>, db: DatabaseConnection) {
+    tokio::spawn(async move {
+        let mut seen = external_versions(&db).await.ok();
+        loop {
+            tokio::time::sleep(EXTERNAL_WRITES_EVERY).await;
+            let Some(cache) = cache.upgrade() else {
+                return;
+            };
+            let Ok(now) = external_versions(&db).await else {
+                continue;
+            };
+            let moved = AREAS
+                .iter()
+                .filter(|(_, name)| {
+                    let version = |list: &Vec<(String, i64)>| {
+                        list.iter().find(|(area, _)| area == name).map(|(_, v)| *v)
+                    };
+                    seen.as_ref()
+                        .is_none_or(|seen| version(seen) != version(&now))
+                })
+                .fold(0, |areas, (bit, _)| areas | bit);
+            if moved != 0 {
+                cache.bump(moved).await;
+            }
+            seen = Some(now);
+        }
+    });
+}
+
+/// The areas a response reads when it resolves a field of `parent_type`
+/// (the items of a list report the list's type, e.g. `[Milestone!]`).
+/// Types not listed count as reading everything, so a new type is never
+/// cached against too few areas.
+pub fn areas_read(parent_type: &str) -> u8 {
+    let parent_type = parent_type.trim_matches(|c| c == '[' || c == ']' || c == '!');
+    const CATALOG_TYPES: [&str; 26] = [
+        "Query",
+        "ActionPlan",
+        "ActionPlanConnection",
+        "ActionPlanEdge",
+        "ActionPlanTranslation",
+        "Commitment",
+        "CommitmentConnection",
+        "CommitmentEdge",
+        "CommitmentTranslation",
+        "Country",
+        "CountryConnection",
+        "CountryEdge",
+        "FocalPoint",
+        "FocalPointConnection",
+        "FocalPointEdge",
+        "Institution",
+        "InstitutionConnection",
+        "InstitutionEdge",
+        "InstitutionTranslation",
+        "IrmReview",
+        "Milestone",
+        "MilestoneTranslation",
+        "PageInfo",
+        "PolicyArea",
+        "PolicyAreaConnection",
+        "PolicyAreaEdge",
+    ];
+    const FEEDBACK_TYPES: [&str; 6] = [
+        "Feedback",
+        "FeedbackConnection",
+        "FeedbackEdge",
+        "FeedbackSummary",
+        "KindCount",
+        "OfficialResponder",
+    ];
+    const AWARENESS_TYPES: [&str; 17] = [
+        "AwarenessFigures",
+        "AwarenessMetric",
+        "AwarenessPoint",
+        "AwarenessSeries",
+        "AwarenessTrend",
+        "Campaign",
+        "CampaignActivity",
+        "CampaignActivityConnection",
+        "CampaignActivityEdge",
+        "CampaignConnection",
+        "CampaignEdge",
+        "CampaignSummary",
+        "ChannelCount",
+        "ChannelFigures",
+        "ChannelMetricTotal",
+        "MetricValue",
+        "Money",
+    ];
+    if CATALOG_TYPES.contains(&parent_type) {
+        CATALOG
+    } else if FEEDBACK_TYPES.contains(&parent_type) {
+        FEEDBACK
+    } else if AWARENESS_TYPES.contains(&parent_type) {
+        AWARENESS
+    } else {
+        ALL
+    }
+}
+
+/// The areas a mutation field writes. Mutations not listed bump every area.
+pub fn areas_written(mutation: &str) -> u8 {
+    match mutation {
+        // Staff sessions change nothing a public response shows.
+        "login" | "logout" | "createApiToken" | "revokeCredential" => 0,
+        "submitFeedback"
+        | "supportFeedback"
+        | "reportFeedback"
+        | "moderateFeedback"
+        | "respondToFeedback"
+        | "eraseFeedbackAuthorData" => FEEDBACK,
+        "recordAwareness"
+        | "createCampaign"
+        | "updateCampaign"
+        | "deleteCampaign"
+        | "createCampaignActivity"
+        | "updateCampaignActivity"
+        | "deleteCampaignActivity"
+        | "recordAwarenessMetrics"
+        | "deleteAwarenessMetric" => AWARENESS,
+        "createCommitment" | "updateCommitment" | "linkFocalPoint" | "unlinkFocalPoint"
+        | "createMilestone" | "updateMilestone" | "createActionPlan" | "updateActionPlan"
+        | "createInstitution" | "updateInstitution" | "createPolicyArea" | "renamePolicyArea"
+        | "createFocalPoint" | "updateFocalPoint" => CATALOG,
+        _ => ALL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_write_to_an_area_makes_what_read_it_stale() {
+        let cache = ResponseCache::in_process(Duration::from_secs(60), 1 << 20);
+        let Lookup::Miss(versions) = cache.lookup("k").await else {
+            panic!("empty cache");
+        };
+        let body = r#"{"data":{}}"#.to_owned();
+        let entry = CachedResponse::new(body, 0, CATALOG | FEEDBACK, versions);
+        cache.store("k", entry).await;
+        assert!(matches!(cache.lookup("k").await, Lookup::Hit(_)));
+        cache.bump(AWARENESS).await;
+        assert!(
+            matches!(cache.lookup("k").await, Lookup::Hit(_)),
+            "an area it did not read"
+        );
+        cache.bump(FEEDBACK).await;
+        assert!(
+            matches!(cache.lookup("k").await, Lookup::Miss(_)),
+            "an area it read"
+        );
+    }
+
+    #[test]
+    fn documents_differing_in_layout_share_a_key() {
+        let compact = normalize_document("{commitment(code:\"MO0018\"){title language}}");
+        let spread = normalize_document(
+            "# the title\n{\n  commitment(code: \"MO0018\") {\n    title,\n    language\n  }\n}\n",
+        );
+        assert_eq!(compact, spread);
+        assert_eq!(compact, "{commitment(code:\"MO0018\"){title language}}");
+        // Text inside strings is never touched.
+        assert_ne!(
+            normalize_document("{ a(s: \"x  y\") }"),
+            normalize_document("{ a(s: \"x y\") }")
+        );
+        assert_eq!(
+            normalize_document("{ a(s: \"\"\"x # y\"\"\") }"),
+            "{a(s:\"\"\"x # y\"\"\")}"
+        );
+    }
+
+    #[test]
+    fn unknown_types_and_mutations_count_as_everything() {
+        assert_eq!(areas_read("Commitment"), CATALOG);
+        assert_eq!(areas_read("FeedbackEdge"), FEEDBACK);
+        assert_eq!(areas_read("[Milestone!]"), CATALOG);
+        assert_eq!(areas_read("SomethingNew"), ALL);
+        assert_eq!(areas_written("submitFeedback"), FEEDBACK);
+        assert_eq!(areas_written("somethingNew"), ALL);
+        assert_eq!(areas_written("login"), 0);
+    }
+}

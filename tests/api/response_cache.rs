@@ -1,0 +1,146 @@
+//! The response cache of public reads: a repeated read costs no statement,
+//! a write through the API is seen by the next read at once (on every
+//! instance), only what a write touched is dropped, concurrent misses run
+//! once, and staff never get a cached answer.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use ogp_pulse::{config::ApiArgs, import, staff::Role};
+use serde_json::{Value, json};
+
+use crate::support::{Backend, Reply, TestApp, TestRedis, bundled_json, mo0018, on_both_backends};
+
+const TITLE: &str = r#"{ commitment(code: "MO0018") { title milestones { title } } }"#;
+const FEEDBACK_COUNT: &str = r#"{ commitment(code: "MO0018") { feedback { totalCount } } }"#;
+const SUBMIT: &str = "mutation($c: ID!) { submitFeedback(input: { commitmentId: $c, body: \"A comment\" }) { status } }";
+const RENAME: &str = "mutation($id: ID!, $t: String!) { updateCommitment(input: { id: $id, title: [{ language: \"en\", text: $t }] }) { title } }";
+
+/// Answers `query` and says how many SQL statements it cost.
+async fn read(app: &TestApp, query: &str) -> (Value, u64) {
+    let before = app.database.db.statements_run();
+    let reply = app.query(query, json!({})).await;
+    let data = reply.data().clone();
+    (data, app.database.db.statements_run() - before)
+}
+
+async fn bundled_with(backend: Backend, api: ApiArgs) -> TestApp {
+    let app = TestApp::with_api(backend, api).await;
+    import::load_bundled_if_empty(app.conn())
+        .await
+        .expect("bundled data");
+    app
+}
+
+fn generous() -> ApiArgs {
+    ApiArgs {
+        feedback_per_minute: 100,
+        feedback_per_hour: 100,
+        ..ApiArgs::default()
+    }
+}
+
+on_both_backends! {
+    async fn a_repeated_public_read_costs_no_statement(backend: Backend) {
+        let app = bundled_with(backend, generous()).await;
+        let (first, cost) = read(&app, TITLE).await;
+        assert!(cost > 0, "the first read runs the query");
+        // The same document laid out differently is the same read.
+        let (again, cost) = read(&app, "{\n  commitment(code: \"MO0018\") {\n    title\n    milestones { title }\n  }\n}").await;
+        assert_eq!((again, cost), (first, 0));
+    }
+
+    async fn writes_through_the_api_are_seen_at_once_and_drop_only_what_they_touched(backend: Backend) {
+        let app = bundled_with(backend, generous()).await;
+        let mo18 = app.commitment_id("MO0018").await;
+        let admin = app.staff("admin@example.org", &[Role::Admin], None).await;
+        read(&app, TITLE).await;
+        let (count, _) = read(&app, FEEDBACK_COUNT).await;
+        assert_eq!(count["commitment"]["feedback"]["totalCount"], 0);
+
+        let posted = app.query(SUBMIT, json!({ "c": mo18 })).await;
+        assert_eq!(posted.data()["submitFeedback"]["status"], "PUBLISHED");
+        let (count, cost) = read(&app, FEEDBACK_COUNT).await;
+        assert_eq!(count["commitment"]["feedback"]["totalCount"], 1, "seen at once");
+        assert!(cost > 0);
+        // Feedback does not touch what the title read depends on.
+        let (_, cost) = read(&app, TITLE).await;
+        assert_eq!(cost, 0, "a comment keeps the catalogue's cached reads");
+
+        let renamed = app.query_as(&admin, RENAME, json!({ "id": mo18, "t": "Telling everyone" })).await;
+        assert_eq!(renamed.data()["updateCommitment"]["title"], "Telling everyone");
+        let (title, _) = read(&app, TITLE).await;
+        assert_eq!(title["commitment"]["title"], "Telling everyone");
+        // The feedback read shows the commitment too: the rename dropped it.
+        let (_, cost) = read(&app, FEEDBACK_COUNT).await;
+        assert!(cost > 0, "a read that includes the catalogue is recomputed after a catalogue write");
+    }
+
+    async fn staff_are_never_answered_from_the_cache(backend: Backend) {
+        let app = bundled_with(backend, generous()).await;
+        let admin = app.staff("admin@example.org", &[Role::Admin], None).await;
+        read(&app, TITLE).await;
+        for _ in 0..2 {
+            let before = app.database.db.statements_run();
+            let reply = app.query_as(&admin, TITLE, json!({})).await;
+            assert!(reply.data()["commitment"]["title"].is_string());
+            assert!(app.database.db.statements_run() - before > 0, "staff reads run the query");
+        }
+    }
+
+    async fn concurrent_misses_run_the_query_once(backend: Backend) {
+        let app = bundled_with(backend, generous()).await;
+        let ask = |language: &'static str| {
+            let app = &app;
+            async move {
+                let body = json!({ "query": TITLE });
+                app.post_json("/graphql", &body, &[("accept-language", language)]).await
+            }
+        };
+        // What one miss costs (each language is a key of its own).
+        let before = app.database.db.statements_run();
+        ask("fr").await.data();
+        let one = app.database.db.statements_run() - before;
+        let before = app.database.db.statements_run();
+        let replies: Vec<Reply> = join_all((0..50).map(|_| ask("ar"))).await;
+        let fifty = app.database.db.statements_run() - before;
+        assert!(replies.iter().all(|r| r.data()["commitment"]["title"].is_string()));
+        assert_eq!(fifty, one, "50 concurrent misses cost what one does");
+    }
+
+    async fn writes_around_the_api_are_noticed_within_a_second(backend: Backend) {
+        let app = bundled_with(backend, generous()).await;
+        read(&app, TITLE).await;
+        let mut catalog = bundled_json();
+        mo0018(&mut catalog)["title"]["en"] = json!("Imported while serving");
+        import::import_json(app.conn(), &catalog.to_string()).await.expect("import");
+        let mut seen = Value::Null;
+        for _ in 0..30 {
+            seen = read(&app, TITLE).await.0["commitment"]["title"].clone();
+            if seen == "Imported while serving" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(seen, "Imported while serving");
+    }
+
+    async fn instances_share_cached_reads_and_their_invalidation(backend: Backend) {
+        let Some(redis) = TestRedis::new() else { return };
+        let a = bundled_with(backend, redis.api(generous())).await;
+        let b = a.instance(&redis.api(generous()));
+        let mo18 = a.commitment_id("MO0018").await;
+        let admin = a.staff("admin@example.org", &[Role::Admin], None).await;
+
+        let (on_b, cost) = read(&b, TITLE).await;
+        assert!(cost > 0);
+        let (on_a, cost) = read(&a, TITLE).await;
+        assert_eq!((on_a, cost), (on_b, 0), "A is answered with what B computed");
+        assert!(redis.keys().iter().any(|k| k.contains("response:")), "{:?}", redis.keys());
+
+        let renamed = a.query_as(&admin, RENAME, json!({ "id": mo18, "t": "Renamed on A" })).await;
+        assert_eq!(renamed.data()["updateCommitment"]["title"], "Renamed on A");
+        let (on_b, _) = read(&b, TITLE).await;
+        assert_eq!(on_b["commitment"]["title"], "Renamed on A", "B sees A's write at once");
+    }
+}
