@@ -16,6 +16,7 @@ use crate::{
     graphql::{self, AppSchema, Limits},
     http,
     language::Language,
+    metrics::Metrics,
     ratelimit::RateLimiter,
     response_cache::{self, ResponseCache},
     shared::SharedStore,
@@ -39,6 +40,7 @@ pub struct AppState {
     pub shared: Option<Arc<SharedStore>>,
     /// Anonymous query results; `None` when turned off.
     pub response_cache: Option<Arc<ResponseCache>>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -75,13 +77,18 @@ impl AppState {
             None => FeedbackEvents::default(),
         });
         let limiter = Arc::new(limiter());
+        let metrics = Arc::new(Metrics::new());
         let ttl = std::time::Duration::from_secs(api.response_cache_ttl_seconds);
         let response_cache = (!ttl.is_zero()).then(|| {
             let cache = Arc::new(match &shared {
-                Some(store) => ResponseCache::shared(Arc::clone(store), ttl),
-                None => {
-                    ResponseCache::in_process(ttl, api.response_cache_mib.saturating_mul(1 << 20))
+                Some(store) => {
+                    ResponseCache::shared(Arc::clone(store), ttl, metrics.cache_counters())
                 }
+                None => ResponseCache::in_process(
+                    ttl,
+                    api.response_cache_mib.saturating_mul(1 << 20),
+                    metrics.cache_counters(),
+                ),
             });
             response_cache::watch_external_writes(Arc::downgrade(&cache), db.background.clone());
             cache
@@ -94,6 +101,7 @@ impl AppState {
             limiter,
             api.feedback_rules(),
             events,
+            Arc::clone(&metrics),
         );
         Arc::new(Self {
             db,
@@ -106,6 +114,7 @@ impl AppState {
             visitor_salt,
             shared,
             response_cache,
+            metrics,
         })
     }
 }
@@ -128,6 +137,7 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
         )
         .at("/graphql/ws", get(http::graphql_ws))
         .at("/health", get(http::health))
+        .at("/metrics", get(http::metrics))
         .data(state)
         .with(cors)
         .around(http::log_request)

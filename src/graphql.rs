@@ -38,6 +38,7 @@ use crate::{
     error::AppError,
     feedback::{Visitor, events::FeedbackEvents, submit::FeedbackRules},
     language::{Language, LanguagePreference, Translated},
+    metrics::Metrics,
     ratelimit::RateLimiter,
     staff::{Actor, throttle::LoginThrottle},
 };
@@ -102,6 +103,7 @@ pub fn build_schema(
     limiter: Arc<RateLimiter>,
     feedback_rules: FeedbackRules,
     events: Arc<FeedbackEvents>,
+    metrics: Arc<Metrics>,
 ) -> AppSchema {
     builder(limits)
         .data(db)
@@ -110,6 +112,7 @@ pub fn build_schema(
         .data(limiter)
         .data(feedback_rules)
         .data(events)
+        .data(metrics)
         .finish()
 }
 

@@ -203,6 +203,8 @@ async fn execute(
         Ok(actor) => actor,
         Err(refused) => return refused,
     };
+    let started = Instant::now();
+    let mutation = selects_mutation(&request.query, request.operation_name.as_deref());
     // Public reads may be kept by the response cache, and over GET by
     // browsers and shared caches; anything a staff member reads is not.
     let anonymous = matches!(actor, Actor::Anonymous);
@@ -244,6 +246,10 @@ async fn execute(
             answer
         }
     };
+    let operation = if mutation { "mutation" } else { "query" };
+    state
+        .metrics
+        .request(operation, started.elapsed(), answer.rate_limited);
     answer.into_response(http, public_get)
 }
 
@@ -284,7 +290,7 @@ async fn cached(
         Lookup::Miss(_) => {
             computing = Some(cache.flight(key).await);
             // Someone else may have computed it while this one waited.
-            match cache.lookup(key).await {
+            match cache.recheck(key).await {
                 Lookup::Hit(entry) => return Answer::cached(&entry),
                 Lookup::Miss(versions) => Some(versions),
                 Lookup::Bypass => None,
@@ -335,11 +341,17 @@ struct Answer {
     /// Seconds it may be kept without asking, from the schema's hints.
     max_age: i32,
     etag: Option<String>,
+    /// Refused with `RATE_LIMITED`.
+    rate_limited: bool,
 }
 
 impl Answer {
     fn of(response: async_graphql::Response) -> Self {
         let ok = response.errors.is_empty();
+        let rate_limited = response.errors.iter().any(|error| {
+            error.extensions.as_ref().and_then(|ext| ext.get("code"))
+                == Some(&async_graphql::Value::from(ErrorCode::RateLimited.as_str()))
+        });
         let max_age = if response.cache_control.public {
             response.cache_control.max_age.max(0)
         } else {
@@ -355,6 +367,7 @@ impl Answer {
             ok,
             max_age,
             etag: None,
+            rate_limited,
         }
     }
 
@@ -364,6 +377,7 @@ impl Answer {
             ok: true,
             max_age: entry.max_age,
             etag: Some(entry.etag.clone()),
+            rate_limited: false,
         }
     }
 
@@ -563,6 +577,15 @@ pub async fn health(Data(state): Data<&Arc<AppState>>) -> Response {
             )
         }
     }
+}
+
+/// `GET /metrics`: the Prometheus text format.
+#[handler]
+pub async fn metrics(Data(state): Data<&Arc<AppState>>) -> Response {
+    Response::builder()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(state.metrics.render(&state.db.conn))
 }
 
 /// Logs each request's method, path, status and duration. Never the query

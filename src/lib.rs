@@ -18,6 +18,7 @@ pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod language;
+pub mod metrics;
 pub mod ratelimit;
 pub mod response_cache;
 pub mod shared;

@@ -28,7 +28,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::shared::SharedStore;
+use crate::{metrics::CacheCounters, shared::SharedStore};
 
 /// The catalogue: plans, commitments, milestones, institutions, focal points.
 pub const CATALOG: u8 = 1;
@@ -181,14 +181,6 @@ enum Store {
     Shared(Arc<SharedStore>),
 }
 
-/// Counts for `/metrics`.
-#[derive(Default)]
-pub struct CacheCounts {
-    pub hits: AtomicU64,
-    pub misses: AtomicU64,
-    pub errors: AtomicU64,
-}
-
 pub struct ResponseCache {
     store: Store,
     ttl: Duration,
@@ -196,7 +188,7 @@ pub struct ResponseCache {
     flights: moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>>,
     /// Areas written while Redis could not be told.
     unannounced: AtomicU8,
-    pub counts: CacheCounts,
+    counts: CacheCounters,
 }
 
 fn flights() -> moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>> {
@@ -208,7 +200,7 @@ fn flights() -> moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>> {
 
 impl ResponseCache {
     /// Kept in this process, up to `max_bytes` of bodies.
-    pub fn in_process(ttl: Duration, max_bytes: u64) -> Self {
+    pub fn in_process(ttl: Duration, max_bytes: u64, counts: CacheCounters) -> Self {
         let entries = moka::future::Cache::builder()
             .weigher(|key: &String, value: &Arc<CachedResponse>| {
                 u32::try_from(key.len() + value.body.len()).unwrap_or(u32::MAX)
@@ -224,18 +216,18 @@ impl ResponseCache {
             ttl,
             flights: flights(),
             unannounced: AtomicU8::new(0),
-            counts: CacheCounts::default(),
+            counts,
         }
     }
 
     /// Kept in Redis, shared by every instance.
-    pub fn shared(store: Arc<SharedStore>, ttl: Duration) -> Self {
+    pub fn shared(store: Arc<SharedStore>, ttl: Duration, counts: CacheCounters) -> Self {
         Self {
             store: Store::Shared(store),
             ttl,
             flights: flights(),
             unannounced: AtomicU8::new(0),
-            counts: CacheCounts::default(),
+            counts,
         }
     }
 
@@ -261,6 +253,16 @@ impl ResponseCache {
 
     /// Looks `key` up and checks it against the current versions.
     pub async fn lookup(&self, key: &str) -> Lookup {
+        self.look(key, true).await
+    }
+
+    /// Looks `key` up again after waiting for its computation: a miss here
+    /// was counted by the first look-up already.
+    pub async fn recheck(&self, key: &str) -> Lookup {
+        self.look(key, false).await
+    }
+
+    async fn look(&self, key: &str, count_miss: bool) -> Lookup {
         let found = match &self.store {
             Store::Local { entries, versions } => {
                 let current = versions.each_ref().map(|v| v.load(Ordering::Acquire));
@@ -269,7 +271,7 @@ impl ResponseCache {
             Store::Shared(store) => {
                 let pending = self.unannounced.swap(0, Ordering::AcqRel);
                 if pending != 0 && !self.announce(store, pending).await {
-                    self.counts.errors.fetch_add(1, Ordering::Relaxed);
+                    self.counts.errors.inc();
                     return Lookup::Bypass;
                 }
                 let mut keys = vec![store.key(&format!("response:{key}"))];
@@ -299,15 +301,17 @@ impl ResponseCache {
         };
         match found {
             None => {
-                self.counts.errors.fetch_add(1, Ordering::Relaxed);
+                self.counts.errors.inc();
                 Lookup::Bypass
             }
             Some((Some(entry), current)) if entry.fresh(&current) => {
-                self.counts.hits.fetch_add(1, Ordering::Relaxed);
+                self.counts.hits.inc();
                 Lookup::Hit(entry)
             }
             Some((_, current)) => {
-                self.counts.misses.fetch_add(1, Ordering::Relaxed);
+                if count_miss {
+                    self.counts.misses.inc();
+                }
                 Lookup::Miss(current)
             }
         }
@@ -342,7 +346,7 @@ impl ResponseCache {
                     .await;
                 store.observe(&outcome);
                 if outcome.is_err() {
-                    self.counts.errors.fetch_add(1, Ordering::Relaxed);
+                    self.counts.errors.inc();
                 }
             }
         }
@@ -552,7 +556,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_write_to_an_area_makes_what_read_it_stale() {
-        let cache = ResponseCache::in_process(Duration::from_secs(60), 1 << 20);
+        let counters = crate::metrics::Metrics::new().cache_counters();
+        let cache = ResponseCache::in_process(Duration::from_secs(60), 1 << 20, counters);
         let Lookup::Miss(versions) = cache.lookup("k").await else {
             panic!("empty cache");
         };

@@ -34,6 +34,7 @@ use crate::{
         submit::{self, FeedbackRules, Submission, Submitted},
     },
     language::Language,
+    metrics::{Metrics, SubscriptionGuard},
     ratelimit::RateLimiter,
     staff::Role,
 };
@@ -459,10 +460,15 @@ impl FeedbackSubscription {
         commitment_id: ID,
     ) -> Result<impl Stream<Item = Feedback> + use<>> {
         let id = id_of("commitmentId", &commitment_id, NodeType::Commitment)?;
+        // Counted in `/metrics` for as long as the stream lives.
+        let open = SubscriptionGuard::new(&ctx.data::<Arc<Metrics>>()?.subscriptions);
         Ok(ctx
             .data::<Arc<FeedbackEvents>>()?
             .on_commitment(id)
-            .map(Feedback))
+            .map(move |row| {
+                let _ = &open;
+                Feedback(row)
+            }))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use ogp_pulse::staff::Role;
+use ogp_pulse::{config::ApiArgs, import, staff::Role};
 
 use crate::support::{Reply, TestApp, on_both_backends};
 
@@ -25,6 +25,35 @@ fn encode(text: &str) -> String {
 }
 
 on_both_backends! {
+    async fn metrics_count_requests_cache_results_and_refusals(backend: Backend) {
+        let api = ApiArgs { feedback_per_minute: 1, ..ApiArgs::default() };
+        let app = TestApp::with_api(backend, api).await;
+        import::load_bundled_if_empty(app.conn()).await.expect("bundled data");
+        let mo18 = app.commitment_id("MO0018").await; // a miss
+        for _ in 0..2 {
+            app.query(r#"{ commitments { totalCount } }"#, json!({})).await.data(); // a miss, then a hit
+        }
+        let submit = "mutation($c: ID!) { submitFeedback(input: { commitmentId: $c, body: \"Hello\" }) { status } }";
+        app.query(submit, json!({ "c": mo18 })).await.data();
+        assert_eq!(app.query(submit, json!({ "c": mo18 })).await.error_code(), "RATE_LIMITED");
+
+        let metrics = app.get("/metrics").await;
+        assert_eq!(metrics.status.as_u16(), 200);
+        let text = metrics.body.as_str().expect("text").to_owned();
+        let value = |line: &str| -> Option<f64> {
+            text.lines()
+                .find_map(|l| l.strip_prefix(line).and_then(|rest| rest.trim().parse().ok()))
+        };
+        assert_eq!(value(r#"ogp_pulse_requests_total{operation="query"}"#), Some(3.0), "{text}");
+        assert_eq!(value(r#"ogp_pulse_requests_total{operation="mutation"}"#), Some(2.0), "{text}");
+        assert_eq!(value(r#"ogp_pulse_request_duration_seconds_count{operation="query"}"#), Some(3.0), "{text}");
+        assert_eq!(value(r#"ogp_pulse_response_cache_total{result="hit"}"#), Some(1.0), "{text}");
+        assert_eq!(value(r#"ogp_pulse_response_cache_total{result="miss"}"#), Some(2.0), "{text}");
+        assert_eq!(value("ogp_pulse_rate_limited_total"), Some(1.0), "{text}");
+        assert_eq!(value("ogp_pulse_subscriptions"), Some(0.0), "{text}");
+        assert!(value(r#"ogp_pulse_database_connections{state="open"}"#).is_some_and(|n| n >= 1.0), "{text}");
+    }
+
     async fn anonymous_dashboard_reads_over_get_may_be_cached_a_minute(backend: Backend) {
         let app = TestApp::bundled(backend).await;
         let mo18 = app.commitment_id("MO0018").await;

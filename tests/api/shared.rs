@@ -258,6 +258,14 @@ on_both_backends! {
         let arrived = arrived.expect("feedback posted on A reaches a subscriber on B");
         assert!(arrived["payload"]["data"]["feedbackPosted"]["body"].as_str().is_some_and(|b| b.starts_with("from A")), "{arrived}");
 
+        // B counts its open subscription.
+        let (_, metrics) = tokio::task::spawn_blocking(move || {
+            crate::process::http(b, "GET", "/metrics", &[], None).expect("GET /metrics")
+        })
+        .await
+        .expect("request thread");
+        assert!(metrics.lines().any(|l| l == "ogp_pulse_subscriptions 1"), "{metrics}");
+
         let message = tokio::time::timeout(Duration::from_secs(5), watched.next())
             .await
             .expect("a message on the channel")
