@@ -17,6 +17,7 @@ use crate::{
     http,
     language::Language,
     metrics::Metrics,
+    persisted_queries::PersistedQueries,
     ratelimit::RateLimiter,
     response_cache::{self, ResponseCache},
     shared::SharedStore,
@@ -41,6 +42,8 @@ pub struct AppState {
     /// Anonymous query results; `None` when turned off.
     pub response_cache: Option<Arc<ResponseCache>>,
     pub metrics: Arc<Metrics>,
+    /// Documents of automatic persisted queries.
+    pub persisted_queries: PersistedQueries,
 }
 
 impl AppState {
@@ -103,6 +106,10 @@ impl AppState {
             events,
             Arc::clone(&metrics),
         );
+        let persisted_queries = match &shared {
+            Some(store) => PersistedQueries::shared(Arc::clone(store)),
+            None => PersistedQueries::in_process(),
+        };
         Arc::new(Self {
             db,
             clock,
@@ -115,6 +122,7 @@ impl AppState {
             shared,
             response_cache,
             metrics,
+            persisted_queries,
         })
     }
 }

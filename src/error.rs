@@ -38,6 +38,9 @@ pub enum ErrorCode {
     BatchNotSupported,
     /// The HTTP method cannot be used for this request (e.g. a mutation over GET).
     MethodNotAllowed,
+    /// An automatic persisted query names a hash not known (yet): send the
+    /// document with it.
+    PersistedQueryNotFound,
     /// Something failed on our side; `extensions.incident` identifies it in the logs.
     Internal,
 }
@@ -59,6 +62,7 @@ impl ErrorCode {
             Self::BadRequest => "BAD_REQUEST",
             Self::BatchNotSupported => "BATCH_NOT_SUPPORTED",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::Internal => "INTERNAL",
         }
     }

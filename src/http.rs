@@ -26,6 +26,7 @@ use crate::{
     feedback::Visitor,
     graphql,
     language::LanguagePreference,
+    persisted_queries,
     response_cache::{CachedResponse, Lookup, ResponseCache, etag_of, normalize_document},
     staff::{
         Actor,
@@ -50,7 +51,7 @@ pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -
         let lang = parameters.lang.take();
         parameters.into_graphql().map(|graphql| (graphql, lang))
     });
-    let (graphql_request, lang) = match parsed {
+    let (mut graphql_request, lang) = match parsed {
         Ok(parsed) => parsed,
         Err(message) => {
             return refusal_response(
@@ -62,6 +63,9 @@ pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -
             );
         }
     };
+    if let Err(refused) = with_persisted_query(state, &mut graphql_request).await {
+        return refused;
+    }
     if selects_mutation(
         &graphql_request.query,
         graphql_request.operation_name.as_deref(),
@@ -162,7 +166,7 @@ pub async fn graphql_post(
             "batched requests are not accepted: send one operation per request",
         );
     }
-    let graphql_request: async_graphql::Request = match serde_json::from_value(value) {
+    let mut graphql_request: async_graphql::Request = match serde_json::from_value(value) {
         Ok(parsed) => parsed,
         Err(err) => {
             return refusal_response(
@@ -174,10 +178,35 @@ pub async fn graphql_post(
             );
         }
     };
+    if let Err(refused) = with_persisted_query(state, &mut graphql_request).await {
+        return refused;
+    }
     let lang = url_parameters(request)
         .ok()
         .and_then(|parameters| parameters.lang);
     execute(request, state, graphql_request, lang).await
+}
+
+/// Fills in the document of an automatic persisted query (see
+/// `persisted_queries`), or answers why it cannot.
+async fn with_persisted_query(
+    state: &AppState,
+    request: &mut async_graphql::Request,
+) -> Result<(), Response> {
+    match state.persisted_queries.resolve(request).await {
+        Ok(()) => Ok(()),
+        // The message is the one Apollo clients look for.
+        Err(persisted_queries::Refusal::NotFound) => Err(refusal_response(
+            StatusCode::OK,
+            ErrorCode::PersistedQueryNotFound,
+            "PersistedQueryNotFound",
+        )),
+        Err(persisted_queries::Refusal::Invalid(message)) => Err(refusal_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            &message,
+        )),
+    }
 }
 
 /// Runs a GraphQL request; `lang` is the `lang` URL parameter, if any.

@@ -19,6 +19,7 @@ pub mod http;
 pub mod import;
 pub mod language;
 pub mod metrics;
+pub mod persisted_queries;
 pub mod ratelimit;
 pub mod response_cache;
 pub mod shared;

@@ -28,6 +28,7 @@ mod metrics_cli;
 mod migrations;
 mod nodes;
 mod pagination;
+mod persisted_queries;
 mod response_cache;
 mod schema;
 mod shared;
