@@ -4,6 +4,7 @@
 
 use std::{
     process::{Child, Command, Stdio},
+    sync::atomic::{AtomicBool, Ordering},
     time::Duration,
 };
 
@@ -61,7 +62,30 @@ impl OwnRedis {
         listener.local_addr().expect("address").port()
     }
 
+    /// A server on a free port of its own.
+    fn start() -> Self {
+        for _ in 0..10 {
+            if let Some(server) = Self::try_start_on(Self::free_port()) {
+                return server;
+            }
+        }
+        panic!("no redis-server could be started");
+    }
+
+    /// A server on `port` again (after `stop`).
     fn start_on(port: u16) -> Self {
+        for _ in 0..20 {
+            if let Some(server) = Self::try_start_on(port) {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("redis-server did not start again on port {port}");
+    }
+
+    /// Starts a server on `port`; `None` when the port is taken (by another
+    /// test's server: then the server answering is not this one).
+    fn try_start_on(port: u16) -> Option<Self> {
         let child = Command::new("redis-server")
             .args([
                 "--port",
@@ -77,20 +101,38 @@ impl OwnRedis {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server runs (Debian package redis-server)");
-        let server = Self {
+        let mut server = Self {
             port,
             child: Some(child),
         };
         for _ in 0..100 {
+            let exited = server
+                .child
+                .as_mut()
+                .is_none_or(|child| !matches!(child.try_wait(), Ok(None)));
+            if exited {
+                server.child = None;
+                return None;
+            }
             if redis::Client::open(server.url())
                 .and_then(|c| c.get_connection())
                 .is_ok()
             {
-                return server;
+                // Still ours once answering: not a server of another test.
+                std::thread::sleep(Duration::from_millis(20));
+                if server
+                    .child
+                    .as_mut()
+                    .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
+                {
+                    return Some(server);
+                }
+                server.child = None;
+                return None;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("redis-server did not start on port {port}");
+        None
     }
 
     fn url(&self) -> String {
@@ -109,6 +151,51 @@ impl Drop for OwnRedis {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Mixed reads and comments until `done`; answers the failed ones.
+async fn load_worker(app: &TestApp, mo18: &str, n: usize, done: &AtomicBool) -> Vec<Value> {
+    let mut failures = Vec::new();
+    let mut i = 0;
+    while !done.load(Ordering::Relaxed) {
+        i += 1;
+        let body = if i % 4 == 0 {
+            submit(
+                app,
+                mo18,
+                &format!("load-visitor-{n}"),
+                &format!("load {n}/{i}"),
+            )
+            .await
+        } else {
+            let query = format!(
+                r#"{{ commitments(first: {}) {{ totalCount nodes {{ code }} }} }}"#,
+                1 + i % 5
+            );
+            app.query(&query, json!({})).await.body
+        };
+        if body.get("errors").is_some() {
+            failures.push(body);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    failures
+}
+
+/// Failed response cache commands so far, from `/metrics`.
+async fn cache_errors(app: &TestApp) -> f64 {
+    let metrics = app
+        .get("/metrics")
+        .await
+        .body
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(r#"ogp_pulse_response_cache_total{result="error"} "#))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0.0)
 }
 
 async fn health(app: &TestApp) -> Value {
@@ -159,8 +246,8 @@ on_both_backends! {
     }
 
     async fn a_redis_outage_fails_no_request_and_sharing_resumes(backend: Backend) {
-        let port = OwnRedis::free_port();
-        let mut redis = OwnRedis::start_on(port);
+        let mut redis = OwnRedis::start();
+        let port = redis.port;
         let prefix = "ogp-pulse-outage:";
         let api = ApiArgs { redis_url: Some(redis.url()), redis_prefix: prefix.to_owned(), ..limits(50) };
         let app = TestApp::with_api(backend, api).await;
@@ -198,6 +285,40 @@ on_both_backends! {
             redis_keys(&redis.url(), prefix).iter().any(|k| k.contains("response:")),
             "responses are cached in Redis again"
         );
+    }
+
+    async fn killing_redis_under_load_fails_no_request(backend: Backend) {
+        let mut redis = OwnRedis::start();
+        let port = redis.port;
+        let api = ApiArgs { redis_url: Some(redis.url()), redis_prefix: "ogp-pulse-load:".to_owned(), ..limits(1000) };
+        let a = TestApp::with_api(backend, api.clone()).await;
+        import::load_bundled_if_empty(a.conn()).await.expect("bundled data");
+        let b = a.instance(&api);
+        let mo18 = a.commitment_id("MO0018").await;
+
+        let done = AtomicBool::new(false);
+        let load = futures_util::future::join_all((0..8).map(|n| load_worker(if n % 2 == 0 { &a } else { &b }, &mo18, n, &done)));
+        // Redis dies under the load, and stays down until the load has met
+        // the outage (a failed Redis command on both instances), then returns.
+        let outage = async {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            redis.stop();
+            for _ in 0..100 {
+                if cache_errors(&a).await > 0.0 && cache_errors(&b).await > 0.0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let restarted = OwnRedis::start_on(port);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            done.store(true, Ordering::Relaxed);
+            restarted
+        };
+        let (failures, restarted) = tokio::join!(load, outage);
+        let failures: Vec<Value> = failures.into_iter().flatten().collect();
+        assert!(failures.is_empty(), "{} failed requests, e.g. {}", failures.len(), failures[0]);
+        assert!(cache_errors(&a).await > 0.0 && cache_errors(&b).await > 0.0, "the load met the outage");
+        drop(restarted);
     }
 
     async fn live_updates_reach_subscribers_on_another_instance(backend: Backend) {
