@@ -66,10 +66,11 @@ pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -
     if let Err(refused) = with_persisted_query(state, &mut graphql_request).await {
         return refused;
     }
-    if selects_mutation(
+    let mutation = selects_mutation(
         &graphql_request.query,
         graphql_request.operation_name.as_deref(),
-    ) {
+    );
+    if mutation {
         // Over GET a mutation could be triggered by a link or a prefetch.
         let mut response = refusal_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -81,7 +82,7 @@ pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -
             .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return response;
     }
-    execute(request, state, graphql_request, lang).await
+    execute(request, state, graphql_request, lang, false).await
 }
 
 /// `GET /graphql/ws`: subscriptions over a websocket, with the
@@ -184,7 +185,11 @@ pub async fn graphql_post(
     let lang = url_parameters(request)
         .ok()
         .and_then(|parameters| parameters.lang);
-    execute(request, state, graphql_request, lang).await
+    let mutation = selects_mutation(
+        &graphql_request.query,
+        graphql_request.operation_name.as_deref(),
+    );
+    execute(request, state, graphql_request, lang, mutation).await
 }
 
 /// Fills in the document of an automatic persisted query (see
@@ -209,13 +214,16 @@ async fn with_persisted_query(
     }
 }
 
-/// Runs a GraphQL request; `lang` is the `lang` URL parameter, if any.
+/// Runs a GraphQL request; `lang` is the `lang` URL parameter, if any;
+/// `mutation` says whether the operation is a mutation (or subscription).
 async fn execute(
     http: &Request,
     state: &AppState,
     request: async_graphql::Request,
     lang: Option<String>,
+    mutation: bool,
 ) -> Response {
+    let started = Instant::now();
     if request.query.trim().is_empty() {
         return refusal_response(
             StatusCode::BAD_REQUEST,
@@ -232,19 +240,12 @@ async fn execute(
         Ok(actor) => actor,
         Err(refused) => return refused,
     };
-    let started = Instant::now();
-    let mutation = selects_mutation(&request.query, request.operation_name.as_deref());
     // Public reads may be kept by the response cache, and over GET by
     // browsers and shared caches; anything a staff member reads is not.
     let anonymous = matches!(actor, Actor::Anonymous);
     let public_get = anonymous && http.method() == poem::http::Method::GET;
     let cache_key = match &state.response_cache {
-        Some(_)
-            if anonymous
-                && !selects_mutation(&request.query, request.operation_name.as_deref()) =>
-        {
-            Some(cache_key(state, &request, &language))
-        }
+        Some(_) if anonymous && !mutation => Some(cache_key(state, &request, &language)),
         _ => None,
     };
     let client_address = client_address(http, state.trusted_proxies);
