@@ -1,27 +1,15 @@
 //! GraphQL over HTTP: methods, media types, batches, errors, GraphiQL, health.
 
+use ogp_pulse::{config::ApiArgs, import, staff::Role};
 use serde_json::json;
 
-use ogp_pulse::{config::ApiArgs, import, staff::Role};
-
-use crate::support::{Reply, TestApp, on_both_backends};
+use crate::support::{Reply, TestApp, encode, on_both_backends};
 
 fn cache_control(reply: &Reply) -> Option<&str> {
     reply
         .headers
         .get("cache-control")
         .and_then(|v| v.to_str().ok())
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 on_both_backends! {

@@ -6,7 +6,7 @@ use ogp_pulse::config::ApiArgs;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::{Backend, TestApp, TestRedis, on_both_backends};
+use crate::support::{Backend, TestApp, TestRedis, encode, on_both_backends};
 
 const DOCUMENT: &str = r#"query Count { commitments { totalCount } }"#;
 
@@ -19,17 +19,6 @@ fn hash(document: &str) -> String {
 
 fn persisted(hash: &str) -> Value {
     json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn get_path(hash: &str) -> String {
