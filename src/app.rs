@@ -105,6 +105,7 @@ impl AppState {
             api.feedback_rules(),
             events,
             Arc::clone(&metrics),
+            &api.public_url,
         );
         let persisted_queries = match &shared {
             Some(store) => PersistedQueries::shared(Arc::clone(store)),

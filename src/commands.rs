@@ -15,6 +15,7 @@ use crate::{
     error::AppError,
     graphql,
     import::{self, ImportError},
+    mail,
     staff::{Actor, Role, accounts},
 };
 
@@ -34,6 +35,8 @@ pub enum CommandError {
     Serve(#[source] std::io::Error),
     #[error("{}", staff_message(.0))]
     Staff(AppError),
+    #[error("mail: {0}")]
+    Mail(String),
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,
@@ -86,7 +89,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             }
             Ok(())
         }
-        Command::Serve(args) => serve(&cli.database_url, args).await,
+        Command::Serve(args) => serve(&cli.database_url, *args).await,
         Command::Staff(command) => staff(&cli.database_url, command).await,
         Command::Metrics(MetricsCommand::Import { file, staff }) => {
             import_metrics(&cli.database_url, &file, &staff).await
@@ -273,7 +276,9 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CommandError> 
     } else if let Some(report) = import::load_bundled_if_empty(&db.conn).await? {
         tracing::info!(%report, "loaded the bundled Morocco 2018-2020 action plan");
     }
+    let sender = mail_sender(&args.api)?;
     let state = AppState::new(db, &args.api);
+    tokio::spawn(deliver_mail(state.db.background.clone(), sender));
     let local = acceptor
         .local_addr()
         .first()
@@ -288,6 +293,40 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CommandError> 
         )
         .await
         .map_err(CommandError::Serve)
+}
+
+/// The sender of the outbox, from the settings.
+fn mail_sender(api: &crate::config::ApiArgs) -> Result<mail::delivery::Sender, CommandError> {
+    let from: lettre::message::Mailbox = api
+        .mail_from
+        .parse()
+        .map_err(|_| CommandError::Mail("OGP_PULSE_MAIL_FROM is not an address".to_owned()))?;
+    let domain = from.email.domain().to_owned();
+    let transport = mail::transport::MailTransport::from_settings(
+        api.smtp_url.as_deref(),
+        &api.mail_outbox_dir,
+    )
+    .map_err(CommandError::Mail)?;
+    Ok(mail::delivery::Sender {
+        transport,
+        from,
+        domain,
+    })
+}
+
+/// Delivers the outbox every few seconds for as long as the service runs;
+/// several instances share the work safely (see `mail::outbox::claim`).
+async fn deliver_mail(db: sea_orm::DatabaseConnection, sender: mail::delivery::Sender) {
+    loop {
+        match mail::delivery::deliver_due(&db, &sender, chrono::Utc::now()).await {
+            Ok(report) if report != mail::delivery::DeliveryReport::default() => {
+                tracing::info!(?report, "mail delivered");
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "mail delivery failed; retrying shortly"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
 }
 
 /// Ctrl-C in a terminal, SIGTERM from a service manager or an orchestrator.

@@ -37,7 +37,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the GraphQL API (GraphiQL at /, the API at /graphql).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Import a catalogue file (format: data/README.md), in one transaction.
@@ -218,6 +218,28 @@ pub struct ApiArgs {
     /// Memory the in-process response cache may use (without Redis), in MiB.
     #[arg(long, env = "OGP_PULSE_RESPONSE_CACHE_MIB", default_value_t = 64)]
     pub response_cache_mib: u64,
+
+    /// Public address of the site people read, the base of links in emails.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
+    pub public_url: String,
+
+    /// SMTP server that delivers email, e.g.
+    /// `smtp://user:pass@host:587?tls=required`; without it emails are
+    /// written as `.eml` files to the mail outbox folder.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of emails.
+    #[arg(
+        long,
+        env = "OGP_PULSE_MAIL_FROM",
+        default_value = "ogp-pulse <no-reply@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Folder of `.eml` files when there is no SMTP server.
+    #[arg(long, env = "OGP_PULSE_MAIL_OUTBOX", default_value = "outbox")]
+    pub mail_outbox_dir: PathBuf,
 }
 
 impl Default for ApiArgs {
@@ -241,6 +263,10 @@ impl Default for ApiArgs {
             redis_prefix: "ogp-pulse:".to_owned(),
             response_cache_ttl_seconds: 300,
             response_cache_mib: 64,
+            public_url: "http://127.0.0.1:8000".to_owned(),
+            smtp_url: None,
+            mail_from: "ogp-pulse <no-reply@localhost>".to_owned(),
+            mail_outbox_dir: PathBuf::from("outbox"),
         }
     }
 }

@@ -104,6 +104,7 @@ pub fn build_schema(
     feedback_rules: FeedbackRules,
     events: Arc<FeedbackEvents>,
     metrics: Arc<Metrics>,
+    public_url: &str,
 ) -> AppSchema {
     builder(limits)
         .data(db)
@@ -113,6 +114,7 @@ pub fn build_schema(
         .data(feedback_rules)
         .data(events)
         .data(metrics)
+        .data(feedback::PublicUrl(public_url.to_owned()))
         .finish()
 }
 

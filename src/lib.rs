@@ -18,6 +18,7 @@ pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod language;
+pub mod mail;
 pub mod metrics;
 pub mod persisted_queries;
 pub mod ratelimit;

@@ -28,6 +28,8 @@ pub mod feedback_support;
 pub mod focal_point;
 pub mod institution;
 pub mod institution_translation;
+pub mod mail_outbox;
+pub mod mail_suppression;
 pub mod milestone;
 pub mod milestone_translation;
 pub mod policy_area;

@@ -10,6 +10,7 @@ mod m20261129_000004_feedback_reactions;
 mod m20261129_000005_feedback_support_count;
 mod m20261129_000006_campaigns;
 mod m20261129_000007_data_version;
+mod m20261129_000008_mail;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_feedback_support_count::Migration),
             Box::new(m20261129_000006_campaigns::Migration),
             Box::new(m20261129_000007_data_version::Migration),
+            Box::new(m20261129_000008_mail::Migration),
         ]
     }
 }

@@ -13,18 +13,22 @@ use crate::{
     catalog::vocabulary::{FeedbackKind, FeedbackStatus},
     editing::audit_write,
     error::{AppError, AppResult},
+    mail::notices,
     staff::Actor,
 };
 
 /// Longest official response, in characters.
 pub const MAX_RESPONSE_CHARS: usize = 5000;
 
+/// Posts an official response; the citizen who asked to be told gets an
+/// email (written to the outbox with the response, linking to `public_url`).
 pub async fn respond(
     db: &DatabaseConnection,
     actor: &Actor,
     now: DateTime<Utc>,
     feedback_id: i64,
     body: &str,
+    public_url: &str,
 ) -> AppResult<feedback::Model> {
     actor.staff()?;
     let txn = db.begin().await?;
@@ -73,6 +77,7 @@ pub async fn respond(
     // The citizen's own fields (their email above all) stay out of the log.
     let after = json!({ "id": row.id, "parentId": parent.id, "commitmentId": row.commitment_id, "body": row.body, "official": true });
     audit_write(&txn, by, ("feedback", row.id), None, after, now).await?;
+    notices::response_notice(&txn, &parent, &row, &by.name, public_url, now).await?;
     txn.commit().await?;
     Ok(row)
 }

@@ -446,6 +446,9 @@ pub struct SubmitFeedbackPayload {
     feedback: Option<Feedback>,
 }
 
+/// The base of links in emails (`PUBLIC_URL`).
+pub struct PublicUrl(pub String);
+
 #[derive(Default)]
 pub struct FeedbackSubscription;
 
@@ -677,9 +680,17 @@ impl FeedbackMutation {
         body: String,
     ) -> Result<Feedback> {
         let id = id_of("feedbackId", &feedback_id, NodeType::Feedback)?;
-        let row = responses::respond(super::db(ctx)?, actor(ctx), now(ctx)?, id, &body)
-            .await
-            .map_err(|err| err.extend())?;
+        let public_url = &ctx.data::<PublicUrl>()?.0;
+        let row = responses::respond(
+            super::db(ctx)?,
+            actor(ctx),
+            now(ctx)?,
+            id,
+            &body,
+            public_url,
+        )
+        .await
+        .map_err(|err| err.extend())?;
         ctx.data::<Arc<FeedbackEvents>>()?.published(&row);
         Ok(Feedback(row))
     }

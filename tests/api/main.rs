@@ -24,6 +24,7 @@ mod import;
 mod languages;
 mod limits;
 mod live;
+mod mail;
 mod metrics_cli;
 mod migrations;
 mod nodes;

@@ -26,7 +26,7 @@ fn ogp(dir: &Path, args: &[&str]) -> Finished {
 }
 
 /// Adds a staff account and returns the token it printed last.
-fn add_staff(dir: &Path, email: &str, roles: &[&str]) -> String {
+pub(crate) fn add_staff(dir: &Path, email: &str, roles: &[&str]) -> String {
     let mut args = vec!["staff", "add", "--email", email, "--name", email];
     for role in roles {
         args.extend(["--role", role]);

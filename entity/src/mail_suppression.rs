@@ -1,0 +1,17 @@
+use sea_orm::entity::prelude::*;
+
+/// An address (as a hash) that is not mailed any more.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mail_suppression")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub recipient_hash: String,
+    /// `bounced` or `unsubscribed`.
+    pub reason: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
