@@ -459,17 +459,8 @@ impl MoneyInput {
 fn languages(field: &str, codes: Vec<String>) -> Result<Vec<Language>> {
     codes
         .iter()
-        .map(|code| {
-            Language::parse_canonical(code.trim()).ok_or_else(|| {
-                AppError::bad_input(field, "language codes such as \"ar\", \"fr\" or \"en\"")
-                    .extend()
-            })
-        })
+        .filter_map(|code| inputs::language(field, Some(code)).transpose())
         .collect()
-}
-
-fn ids(field: &str, ids: &[ID], expected: NodeType) -> Result<Vec<i64>> {
-    ids.iter().map(|id| id_of(field, id, expected)).collect()
 }
 
 /// A new campaign.
@@ -579,19 +570,6 @@ pub struct UpdateCampaignActivityInput {
     pub notes: MaybeUndefined<String>,
 }
 
-fn language(code: Option<String>) -> Result<Option<Language>> {
-    match code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        None => Ok(None),
-        Some(code) => Language::parse_canonical(code).map(Some).ok_or_else(|| {
-            AppError::bad_input(
-                "language",
-                "a language code such as \"ar\", \"fr\" or \"en\"",
-            )
-            .extend()
-        }),
-    }
-}
-
 /// One figure to record.
 #[derive(InputObject)]
 pub struct AwarenessMetricInput {
@@ -651,8 +629,12 @@ impl CampaignMutation {
                 .map(|id| id_of("institutionId", id, NodeType::Institution))
                 .transpose()?,
             budget: input.budget.map(MoneyInput::into_budget).transpose()?,
-            commitment_ids: ids("commitmentIds", &input.commitment_ids, NodeType::Commitment)?,
-            milestone_ids: ids("milestoneIds", &input.milestone_ids, NodeType::Milestone)?,
+            commitment_ids: inputs::ids(
+                "commitmentIds",
+                &input.commitment_ids,
+                NodeType::Commitment,
+            )?,
+            milestone_ids: inputs::ids("milestoneIds", &input.milestone_ids, NodeType::Milestone)?,
         };
         let row = writing::create(super::db(ctx)?, actor(ctx), now(ctx)?, new)
             .await
@@ -689,11 +671,13 @@ impl CampaignMutation {
             institution_id,
             budget,
             commitment_ids: match input.commitment_ids {
-                Some(list) => Change::Set(ids("commitmentIds", &list, NodeType::Commitment)?),
+                Some(list) => {
+                    Change::Set(inputs::ids("commitmentIds", &list, NodeType::Commitment)?)
+                }
                 None => Change::Keep,
             },
             milestone_ids: match input.milestone_ids {
-                Some(list) => Change::Set(ids("milestoneIds", &list, NodeType::Milestone)?),
+                Some(list) => Change::Set(inputs::ids("milestoneIds", &list, NodeType::Milestone)?),
                 None => Change::Keep,
             },
         };
@@ -727,7 +711,7 @@ impl CampaignMutation {
             start_date: input.start_date.0,
             end_date: input.end_date.map(|d| d.0),
             region: input.region,
-            language: language(input.language)?,
+            language: inputs::language("language", input.language.as_deref())?,
             link: input.link,
             notes: input.notes,
         };
@@ -748,7 +732,7 @@ impl CampaignMutation {
         let language = match input.language {
             MaybeUndefined::Undefined => Change::Keep,
             MaybeUndefined::Null => Change::Set(None),
-            MaybeUndefined::Value(code) => Change::Set(language(Some(code))?),
+            MaybeUndefined::Value(code) => Change::Set(inputs::language("language", Some(&code))?),
         };
         let changes = activities::ActivityChanges {
             channel: inputs::keep_or(input.channel, Into::into),

@@ -791,10 +791,6 @@ pub struct UpdateCommitmentInput {
     pub lead_institution_id: MaybeUndefined<ID>,
 }
 
-fn id_list(field: &str, ids: &[ID], expected: NodeType) -> Result<Vec<i64>> {
-    ids.iter().map(|id| id_of(field, id, expected)).collect()
-}
-
 #[derive(Default)]
 pub struct CommitmentMutation;
 
@@ -819,12 +815,12 @@ impl CommitmentMutation {
                 .as_ref()
                 .map(|id| id_of("leadInstitutionId", id, NodeType::Institution))
                 .transpose()?,
-            support_institution_ids: id_list(
+            support_institution_ids: inputs::ids(
                 "supportInstitutionIds",
                 &input.support_institution_ids,
                 NodeType::Institution,
             )?,
-            policy_area_ids: id_list(
+            policy_area_ids: inputs::ids(
                 "policyAreaIds",
                 &input.policy_area_ids,
                 NodeType::PolicyArea,

@@ -14,6 +14,7 @@ use super::{
     commitment::Commitment,
     connection::{ListConnection, connection, no_prefetch, page_cost},
     guards::{HasRole, StaffOnly},
+    inputs,
     loaders::{CommitmentById, FocalPointById, MilestoneById, StaffAccountById},
     milestone::Milestone,
     node::{NodeType, global_id},
@@ -33,7 +34,6 @@ use crate::{
         responses,
         submit::{self, FeedbackRules, Submission, Submitted},
     },
-    language::Language,
     metrics::{Metrics, SubscriptionGuard},
     ratelimit::RateLimiter,
     staff::Role,
@@ -517,21 +517,7 @@ impl FeedbackMutation {
         ctx: &Context<'_>,
         input: SubmitFeedbackInput,
     ) -> Result<SubmitFeedbackPayload> {
-        let language = match input
-            .language
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
-            Some(code) => Some(Language::parse_canonical(code).ok_or_else(|| {
-                AppError::bad_input(
-                    "language",
-                    "a language code such as \"en\", \"fr\" or \"ar\"",
-                )
-                .extend()
-            })?),
-            None => None,
-        };
+        let language = inputs::language("language", input.language.as_deref())?;
         let submission = Submission {
             commitment_id: id_of("commitmentId", &input.commitment_id, NodeType::Commitment)?,
             milestone_id: input

@@ -69,3 +69,19 @@ pub fn change_id(
         MaybeUndefined::Value(id) => Change::Set(Some(id_of(field, &id, expected)?)),
     })
 }
+
+/// Decodes a list of ids that must all name records of the `expected` type.
+pub fn ids(field: &str, ids: &[ID], expected: NodeType) -> Result<Vec<i64>> {
+    ids.iter().map(|id| id_of(field, id, expected)).collect()
+}
+
+/// A language code as it must be stored (`en`, `fr`, `ar`); empty counts as
+/// none.
+pub fn language(field: &str, code: Option<&str>) -> Result<Option<Language>> {
+    match code.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(code) => Language::parse_canonical(code).map(Some).ok_or_else(|| {
+            AppError::bad_input(field, "a language code such as \"en\", \"fr\" or \"ar\"").extend()
+        }),
+    }
+}
