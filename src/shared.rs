@@ -92,3 +92,59 @@ impl SharedStore {
         outcome.is_ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Log lines written while `f` runs.
+    fn logged(f: impl FnOnce()) -> Vec<String> {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&lines);
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || LineSink(Arc::clone(&sink)))
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let lines = lines.lock().map(|l| l.clone()).unwrap_or_default();
+        lines
+    }
+
+    struct LineSink(Arc<Mutex<Vec<String>>>);
+
+    impl std::io::Write for LineSink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut lines) = self.0.lock() {
+                lines.push(String::from_utf8_lossy(buf).into_owned());
+            }
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_outage_is_logged_once_and_its_end_once() {
+        let store = SharedStore::connect("redis://127.0.0.1:1", "test:").expect("a valid URL");
+        let failure = || -> Result<(), redis::RedisError> {
+            Err(redis::RedisError::from((redis::ErrorKind::Io, "refused")))
+        };
+        let lines = logged(|| {
+            for _ in 0..5 {
+                store.observe(&failure());
+            }
+            assert!(store.is_down());
+            for _ in 0..3 {
+                store.observe(&Ok::<(), redis::RedisError>(()));
+            }
+        });
+        assert!(!store.is_down());
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].contains("unreachable"), "{lines:?}");
+        assert!(lines[1].contains("answers again"), "{lines:?}");
+    }
+}

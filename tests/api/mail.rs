@@ -13,7 +13,7 @@ use ogp_pulse::{
     import,
     mail::{
         delivery::{DeliveryReport, Sender, deliver_due},
-        outbox::{NewMail, enqueue},
+        outbox::{NewMail, claim, enqueue},
         transport::MailTransport,
     },
     staff::Role,
@@ -249,6 +249,22 @@ on_both_backends! {
         let report = deliver_due(app.conn(), &sender, Utc::now()).await.expect("delivery");
         assert_eq!(report, DeliveryReport { suppressed: 1, ..DeliveryReport::default() });
         assert_eq!(seen.lock().expect("lock").connections, connections);
+    }
+
+    async fn a_sender_that_dies_holding_messages_gives_them_up_after_its_lease(backend: Backend) {
+        let app = TestApp::empty(backend).await;
+        mail(&app, "test:crash", "citizen@example.net").await;
+        let now = Utc::now();
+        // A sender takes the message, then dies before recording anything.
+        let taken = claim(app.conn(), now, Duration::minutes(5), 10).await.expect("claim");
+        assert_eq!(taken.len(), 1);
+        let dir = tempfile::tempdir().expect("folder");
+        let sender = files_sender(dir.path());
+        let meanwhile = deliver_due(app.conn(), &sender, now + Duration::minutes(4)).await.expect("delivery");
+        assert_eq!(meanwhile, DeliveryReport::default(), "still held by the first sender");
+        let later = deliver_due(app.conn(), &sender, now + Duration::minutes(6)).await.expect("delivery");
+        assert_eq!(later, DeliveryReport { sent: 1, ..DeliveryReport::default() });
+        assert_eq!(eml_files(dir.path()).len(), 1);
     }
 
     async fn two_senders_at_once_deliver_each_message_once(backend: Backend) {
