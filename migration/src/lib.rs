@@ -11,6 +11,7 @@ mod m20261129_000005_feedback_support_count;
 mod m20261129_000006_campaigns;
 mod m20261129_000007_data_version;
 mod m20261129_000008_mail;
+mod m20261130_000009_digests;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_campaigns::Migration),
             Box::new(m20261129_000007_data_version::Migration),
             Box::new(m20261129_000008_mail::Migration),
+            Box::new(m20261130_000009_digests::Migration),
         ]
     }
 }

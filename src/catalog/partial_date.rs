@@ -49,6 +49,14 @@ impl PartialDate {
         }
         Ok(Self { year, month, day })
     }
+
+    /// The last day the date covers: "September 2018" ends on 30 September,
+    /// so a milestone due then is overdue from 1 October.
+    pub fn last_day(&self) -> Option<chrono::NaiveDate> {
+        let month = self.month.unwrap_or(12);
+        let day = self.day.unwrap_or_else(|| days_in_month(self.year, month));
+        chrono::NaiveDate::from_ymd_opt(i32::from(self.year), u32::from(month), u32::from(day))
+    }
 }
 
 fn days_in_month(year: u16, month: u8) -> u8 {
@@ -78,6 +86,20 @@ impl fmt::Display for PartialDate {
 #[cfg(test)]
 mod tests {
     use super::PartialDate;
+
+    #[test]
+    fn last_day_of_each_precision() {
+        let last = |text: &str| {
+            PartialDate::parse(text)
+                .ok()
+                .and_then(|date| date.last_day())
+                .map(|day| day.to_string())
+        };
+        assert_eq!(last("2020").as_deref(), Some("2020-12-31"));
+        assert_eq!(last("2020-02").as_deref(), Some("2020-02-29"));
+        assert_eq!(last("2019-09").as_deref(), Some("2019-09-30"));
+        assert_eq!(last("2019-09-15").as_deref(), Some("2019-09-15"));
+    }
 
     #[test]
     fn keeps_the_published_precision() {

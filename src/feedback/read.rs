@@ -42,12 +42,13 @@ pub enum Thread {
     Replies(i64),
 }
 
-fn published() -> Select<feedback::Entity> {
+/// Feedback anyone may read.
+pub(crate) fn published() -> Select<feedback::Entity> {
     feedback::Entity::find().filter(feedback::Column::Status.eq(FeedbackStatus::Published.as_str()))
 }
 
 /// Ids of comments that have an official response.
-fn answered() -> sea_orm::sea_query::SelectStatement {
+pub(crate) fn answered() -> sea_orm::sea_query::SelectStatement {
     Query::select()
         .column(feedback::Column::ParentId)
         .from(feedback::Entity)

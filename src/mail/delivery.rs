@@ -4,7 +4,10 @@
 use chrono::{DateTime, Duration, Utc};
 use lettre::{
     Message,
-    message::{Mailbox, MultiPart},
+    message::{
+        Mailbox, MultiPart,
+        header::{Header, HeaderName, HeaderValue},
+    },
 };
 use rand_core::{OsRng, RngCore};
 use sea_orm::DatabaseConnection;
@@ -87,15 +90,20 @@ async fn attempt(sender: &Sender, row: &entity::mail_outbox::Model, now: DateTim
     // The same message keeps the same id across retries, so a receiver can
     // tell a resend from a new message.
     let message_id = format!("<{}@{}>", row.dedupe_key.replace(':', "."), sender.domain);
-    let message = Message::builder()
+    let mut message = Message::builder()
         .from(sender.from.clone())
         .to(to)
         .subject(row.subject.clone())
-        .message_id(Some(message_id))
-        .multipart(MultiPart::alternative_plain_html(
-            row.text_body.clone(),
-            row.html_body.clone(),
-        ));
+        .message_id(Some(message_id));
+    if let Some(url) = &row.list_unsubscribe {
+        message = message
+            .header(ListUnsubscribe(format!("<{url}>")))
+            .header(ListUnsubscribePost);
+    }
+    let message = message.multipart(MultiPart::alternative_plain_html(
+        row.text_body.clone(),
+        row.html_body.clone(),
+    ));
     let Ok(message) = message else {
         return Outcome::Failed {
             error: "unbuildable message".to_owned(),
@@ -116,6 +124,44 @@ async fn attempt(sender: &Sender, row: &entity::mail_outbox::Model, now: DateTim
             at: retry_at(row.attempts, now),
             error,
         },
+    }
+}
+
+/// `List-Unsubscribe: <URL>` (RFC 2369): where mail clients send the
+/// recipient who asks to stop.
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(text: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(text.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the
+/// link unsubscribes with one POST, no page, no login.
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
     }
 }
 

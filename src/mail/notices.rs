@@ -4,28 +4,19 @@
 
 use chrono::{DateTime, Utc};
 use entity::{commitment, commitment_translation, feedback};
-use minijinja::{AutoEscape, Environment, context};
+use minijinja::{AutoEscape, context};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::outbox::{self, NewMail};
-use crate::error::{AppError, AppResult};
+use super::{
+    address_hash,
+    outbox::{self, NewMail},
+    render,
+    tokens::{self, Purpose},
+};
+use crate::error::AppResult;
 
 const TEXT: &str = include_str!("templates/response_notice.txt");
 const HTML: &str = include_str!("templates/response_notice.html");
-
-fn render(
-    name: &str,
-    source: &str,
-    escape: AutoEscape,
-    values: minijinja::Value,
-) -> AppResult<String> {
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(move |_| escape);
-    env.add_template(name, source)
-        .and_then(|()| env.get_template(name))
-        .and_then(|template| template.render(values))
-        .map_err(|err| AppError::Internal(format!("mail template {name}: {err}")))
-}
 
 /// Writes the notice of `response` (to `parent`) when its author asked for
 /// one; `public_url` is the base of the link back.
@@ -68,6 +59,15 @@ pub async fn response_notice<C: ConnectionTrait>(
         commitment.code,
         parent.id
     );
+    let token = tokens::issue(
+        db,
+        Purpose::UnsubscribeNotices,
+        &address_hash(&recipient),
+        None,
+        now,
+    )
+    .await?;
+    let unsubscribe = tokens::link(public_url, "/unsubscribe", &token);
     let values = context! {
         name => parent.author_name,
         kind => parent.kind.replace('_', " "),
@@ -76,6 +76,7 @@ pub async fn response_notice<C: ConnectionTrait>(
         response => response.body,
         responder => responder,
         link => link,
+        unsubscribe => unsubscribe,
     };
     let mail = NewMail {
         dedupe_key: format!("response-notice:{}", response.id),
@@ -92,6 +93,7 @@ pub async fn response_notice<C: ConnectionTrait>(
             values.clone(),
         )?,
         html_body: render("response_notice.html", HTML, AutoEscape::Html, values)?,
+        list_unsubscribe: Some(unsubscribe),
     };
     outbox::enqueue(db, mail, now).await
 }

@@ -20,6 +20,8 @@ pub struct NewMail {
     pub subject: String,
     pub text_body: String,
     pub html_body: String,
+    /// Where `List-Unsubscribe` points (RFC 8058 one-click), if anywhere.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// Writes `mail` in the caller's transaction, unless its key was written
@@ -36,6 +38,7 @@ pub async fn enqueue<C: ConnectionTrait>(
         subject: Set(mail.subject),
         text_body: Set(mail.text_body),
         html_body: Set(mail.html_body),
+        list_unsubscribe: Set(mail.list_unsubscribe),
         status: Set("pending".to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -148,6 +151,7 @@ pub async fn record<C: ConnectionTrait>(
             update.status = Set("sent".to_owned());
             update.sent_at = Set(Some(now));
             update.recipient = Set(String::new());
+            update.list_unsubscribe = Set(None);
             update.last_error = Set(None);
         }
         Outcome::Retry { at, error } => {
@@ -158,6 +162,7 @@ pub async fn record<C: ConnectionTrait>(
         Outcome::Failed { error, bounced } => {
             update.status = Set("failed".to_owned());
             update.recipient = Set(String::new());
+            update.list_unsubscribe = Set(None);
             update.last_error = Set(Some(error));
             if bounced {
                 mail_suppression::Entity::insert(mail_suppression::ActiveModel {
@@ -173,8 +178,63 @@ pub async fn record<C: ConnectionTrait>(
         Outcome::Suppressed => {
             update.status = Set("suppressed".to_owned());
             update.recipient = Set(String::new());
+            update.list_unsubscribe = Set(None);
         }
     }
     update.update(db).await?;
     Ok(())
+}
+
+/// How much mail waits, and how much went out or failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Backlog {
+    pub pending: u64,
+    pub sending: u64,
+    pub sent: u64,
+    pub failed: u64,
+    pub suppressed: u64,
+    /// When the longest-waiting message was written.
+    pub oldest_pending_at: Option<DateTime<Utc>>,
+}
+
+/// The outbox by status, in one query (plus one for the oldest).
+pub async fn backlog<C: ConnectionTrait>(db: &C) -> AppResult<Backlog> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let counts: Vec<(String, i64)> = mail_outbox::Entity::find()
+        .select_only()
+        .column(mail_outbox::Column::Status)
+        .column_as(mail_outbox::Column::Id.count(), "count")
+        .group_by(mail_outbox::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut backlog = Backlog::default();
+    for (status, count) in counts {
+        let count = u64::try_from(count).unwrap_or(0);
+        match status.as_str() {
+            "pending" => backlog.pending = count,
+            "sending" => backlog.sending = count,
+            "sent" => backlog.sent = count,
+            "failed" => backlog.failed = count,
+            "suppressed" => backlog.suppressed = count,
+            _ => {}
+        }
+    }
+    backlog.oldest_pending_at = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Status.is_in(["pending", "sending"]))
+        .order_by_asc(mail_outbox::Column::CreatedAt)
+        .one(db)
+        .await?
+        .map(|row| row.created_at);
+    Ok(backlog)
+}
+
+/// Deletes messages delivered, given up or suppressed before `before`.
+pub async fn purge_finished<C: ConnectionTrait>(db: &C, before: DateTime<Utc>) -> AppResult<u64> {
+    let result = mail_outbox::Entity::delete_many()
+        .filter(mail_outbox::Column::Status.is_in(["sent", "failed", "suppressed"]))
+        .filter(mail_outbox::Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
 }

@@ -144,6 +144,7 @@ async fn mail(app: &TestApp, key: &str, to: &str) {
         subject: "A subject".to_owned(),
         text_body: "Plain text".to_owned(),
         html_body: "<p>HTML</p>".to_owned(),
+        list_unsubscribe: None,
     };
     enqueue(app.conn(), new, Utc::now())
         .await
