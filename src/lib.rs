@@ -11,6 +11,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod digests;
 pub mod editing;
 pub mod error;
 pub mod feedback;

@@ -1,0 +1,17 @@
+//! Email digests to focal points: what citizens said about the commitments
+//! they are responsible for, what awaits their answer, which milestones are
+//! due and how awareness moved — sent only to confirmed subscribers, at
+//! their local hour, through the mail outbox. Knows nothing of GraphQL.
+
+pub mod content;
+pub mod render;
+pub mod run;
+pub mod schedule;
+pub mod subscriptions;
+
+/// What composing digests needs from the configuration.
+#[derive(Clone, Debug)]
+pub struct DigestSettings {
+    /// Base of every link in a digest (`PUBLIC_URL`).
+    pub public_url: String,
+}

@@ -1,0 +1,338 @@
+//! What a digest says: for each commitment a focal point is responsible
+//! for, what citizens said in the period, what still awaits an answer,
+//! which milestones are due or overdue, and how awareness moved. Read from
+//! the database only; rendering is elsewhere.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use entity::{
+    commitment, commitment_focal_point, commitment_translation, feedback, milestone,
+    milestone_translation,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::{
+    awareness::{Subject, figures},
+    catalog::partial_date::PartialDate,
+    error::AppResult,
+    feedback::read::{answered, published},
+};
+
+/// Items listed per section before "and N more".
+pub const LISTED: u64 = 10;
+/// How far ahead milestones count as due.
+pub const DUE_WITHIN_DAYS: u64 = 30;
+/// Characters of a comment quoted in a digest.
+const EXCERPT_CHARS: usize = 200;
+
+/// One digest's content.
+#[derive(Clone, Debug)]
+pub struct Digest {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub commitments: Vec<CommitmentNews>,
+}
+
+impl Digest {
+    /// Whether anything happened in the period: new feedback, awareness
+    /// figures, or a milestone that came due or overdue. What was already
+    /// known (old unanswered comments, old overdue milestones) alone does
+    /// not make a digest.
+    pub fn has_news(&self) -> bool {
+        self.commitments.iter().any(CommitmentNews::has_news)
+    }
+
+    pub fn new_feedback(&self) -> u64 {
+        self.commitments.iter().map(|c| c.new_feedback).sum()
+    }
+
+    pub fn awaiting(&self) -> u64 {
+        self.commitments.iter().map(|c| c.awaiting_total).sum()
+    }
+}
+
+/// One commitment's part of a digest.
+#[derive(Clone, Debug)]
+pub struct CommitmentNews {
+    pub code: String,
+    pub title: String,
+    /// Published citizens' comments of the period, by kind.
+    pub new_by_kind: Vec<(String, u64)>,
+    pub new_feedback: u64,
+    /// The newest of them, newest first.
+    pub newest: Vec<Item>,
+    /// Comments without an official response, oldest first.
+    pub awaiting: Vec<Item>,
+    pub awaiting_total: u64,
+    pub due_soon: Vec<MilestoneDue>,
+    pub overdue: Vec<MilestoneDue>,
+    /// A milestone came due (within the window) or overdue in the period.
+    pub milestones_changed: bool,
+    pub awareness: Awareness,
+}
+
+impl CommitmentNews {
+    fn has_news(&self) -> bool {
+        self.new_feedback > 0 || self.milestones_changed || self.awareness.has_figures()
+    }
+}
+
+/// A comment as a digest quotes it: never its author's address.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub id: i64,
+    pub kind: String,
+    pub excerpt: String,
+    pub author_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MilestoneDue {
+    pub position: i32,
+    pub title: String,
+    pub end: NaiveDate,
+}
+
+/// Reach and survey answers of the period against the one before.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Awareness {
+    pub current: figures::PeriodFigures,
+    pub previous: figures::PeriodFigures,
+}
+
+impl Awareness {
+    pub fn has_figures(&self) -> bool {
+        self.current.reach > 0 || self.current.responses > 0
+    }
+}
+
+/// Reads the digest of `focal_point_id` for `since`..`until`, in `language`
+/// where translations exist.
+pub async fn gather<C: ConnectionTrait>(
+    db: &C,
+    focal_point_id: i64,
+    language: &str,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> AppResult<Digest> {
+    let ids: Vec<i64> = commitment_focal_point::Entity::find()
+        .filter(commitment_focal_point::Column::FocalPointId.eq(focal_point_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| link.commitment_id)
+        .collect();
+    let mut rows = commitment::Entity::find()
+        .filter(commitment::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    rows.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut commitments = Vec::with_capacity(rows.len());
+    for row in rows {
+        commitments.push(commitment_news(db, &row, language, since, until).await?);
+    }
+    Ok(Digest {
+        since,
+        until,
+        commitments,
+    })
+}
+
+async fn commitment_news<C: ConnectionTrait>(
+    db: &C,
+    row: &commitment::Model,
+    language: &str,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> AppResult<CommitmentNews> {
+    let titles = commitment_translation::Entity::find()
+        .filter(commitment_translation::Column::CommitmentId.eq(row.id))
+        .all(db)
+        .await?;
+    let title = pick(&titles.iter().collect::<Vec<_>>(), language, |t| {
+        &t.language
+    })
+    .map(|t| t.title.clone())
+    .unwrap_or_default();
+
+    let comments = published()
+        .filter(feedback::Column::CommitmentId.eq(row.id))
+        .filter(feedback::Column::ParentId.is_null())
+        .filter(feedback::Column::Official.eq(false));
+    let new = comments
+        .clone()
+        .filter(feedback::Column::CreatedAt.gte(since))
+        .filter(feedback::Column::CreatedAt.lt(until));
+    let new_rows = new
+        .clone()
+        .order_by_desc(feedback::Column::Id)
+        .limit(LISTED)
+        .all(db)
+        .await?;
+    let new_by_kind = count_by_kind(db, new.clone()).await?;
+    let new_feedback = new_by_kind.iter().map(|(_, n)| n).sum();
+    let awaiting = comments
+        .filter(feedback::Column::Id.not_in_subquery(answered()))
+        .filter(feedback::Column::CreatedAt.lt(until));
+    let awaiting_total = awaiting.clone().count(db).await?;
+    let awaiting_rows = awaiting
+        .order_by_asc(feedback::Column::Id)
+        .limit(LISTED)
+        .all(db)
+        .await?;
+
+    let today = until.date_naive();
+    let since_day = since.date_naive();
+    let (due_soon, overdue, milestones_changed) =
+        milestones(db, row.id, language, since_day, today).await?;
+
+    // Whole days: the period's first day to the day before it ended.
+    let to = today
+        .checked_sub_days(Days::new(1))
+        .unwrap_or(today)
+        .max(since_day);
+    let (current, previous) =
+        figures::compared(db, Subject::Commitment(row.id), since_day, to).await?;
+
+    Ok(CommitmentNews {
+        code: row.code.clone(),
+        title,
+        new_by_kind,
+        new_feedback,
+        newest: new_rows.into_iter().map(item).collect(),
+        awaiting: awaiting_rows.into_iter().map(item).collect(),
+        awaiting_total,
+        due_soon,
+        overdue,
+        milestones_changed,
+        awareness: Awareness { current, previous },
+    })
+}
+
+async fn count_by_kind<C: ConnectionTrait>(
+    db: &C,
+    query: sea_orm::Select<feedback::Entity>,
+) -> AppResult<Vec<(String, u64)>> {
+    let rows: Vec<(String, i64)> = query
+        .select_only()
+        .column(feedback::Column::Kind)
+        .column_as(feedback::Column::Id.count(), "count")
+        .group_by(feedback::Column::Kind)
+        .order_by_asc(feedback::Column::Kind)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, count)| (kind, u64::try_from(count).unwrap_or(0)))
+        .collect())
+}
+
+/// Due soon, overdue, and whether one of them became so in the period
+/// (`since_day` up to `today`).
+async fn milestones<C: ConnectionTrait>(
+    db: &C,
+    commitment_id: i64,
+    language: &str,
+    since_day: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<(Vec<MilestoneDue>, Vec<MilestoneDue>, bool)> {
+    let rows = milestone::Entity::find()
+        .filter(milestone::Column::CommitmentId.eq(commitment_id))
+        .order_by_asc(milestone::Column::Position)
+        .all(db)
+        .await?;
+    let titles = milestone_translation::Entity::find()
+        .filter(milestone_translation::Column::MilestoneId.is_in(rows.iter().map(|m| m.id)))
+        .all(db)
+        .await?;
+    let horizon = today
+        .checked_add_days(Days::new(DUE_WITHIN_DAYS))
+        .unwrap_or(today);
+    let since_horizon = since_day
+        .checked_add_days(Days::new(DUE_WITHIN_DAYS))
+        .unwrap_or(since_day);
+    let (mut due_soon, mut overdue, mut changed) = (Vec::new(), Vec::new(), false);
+    for row in rows {
+        if row.status.as_deref() == Some("completed") {
+            continue;
+        }
+        let Some(end) = row
+            .end_date
+            .as_deref()
+            .and_then(|text| PartialDate::parse(text).ok())
+            .and_then(|date| date.last_day())
+        else {
+            continue;
+        };
+        let own: Vec<_> = titles.iter().filter(|t| t.milestone_id == row.id).collect();
+        let title = pick(&own, language, |t| &t.language)
+            .map(|t| t.title.clone())
+            .unwrap_or_default();
+        let due = MilestoneDue {
+            position: row.position,
+            title,
+            end,
+        };
+        if end < today {
+            // Overdue from the day after its end.
+            changed |= end >= since_day;
+            overdue.push(due);
+        } else if end <= horizon {
+            changed |= end > since_horizon;
+            due_soon.push(due);
+        }
+    }
+    Ok((due_soon, overdue, changed))
+}
+
+fn item(row: feedback::Model) -> Item {
+    let excerpt = excerpt(&row.body);
+    Item {
+        id: row.id,
+        kind: row.kind,
+        excerpt,
+        author_name: row.author_name,
+        created_at: row.created_at,
+    }
+}
+
+/// The first words of `body`, cut at a word boundary.
+fn excerpt(body: &str) -> String {
+    let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= EXCERPT_CHARS {
+        return flat;
+    }
+    let cut: String = flat.chars().take(EXCERPT_CHARS).collect();
+    let shorter = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{shorter}…")
+}
+
+/// The translation in `language`, else English, else any.
+fn pick<'a, T>(
+    rows: &[&'a T],
+    language: &str,
+    language_of: impl Fn(&T) -> &String,
+) -> Option<&'a T> {
+    [language, "en"]
+        .into_iter()
+        .find_map(|wanted| rows.iter().find(|row| language_of(row) == wanted))
+        .or_else(|| rows.first())
+        .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn excerpts_cut_long_comments_at_a_word() {
+        assert_eq!(excerpt("  short\n text "), "short text");
+        let long = "word ".repeat(100);
+        let cut = excerpt(&long);
+        assert!(cut.ends_with("word…"), "{cut}");
+        assert!(cut.chars().count() <= 201, "{}", cut.chars().count());
+    }
+}
