@@ -147,6 +147,14 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
         .at("/graphql/ws", get(http::graphql_ws))
         .at("/health", get(http::health))
         .at("/metrics", get(http::metrics))
+        .at(
+            "/digest/confirm",
+            get(http::mail_links::confirm_page).post(http::mail_links::confirm),
+        )
+        .at(
+            "/unsubscribe",
+            get(http::mail_links::unsubscribe_page).post(http::mail_links::unsubscribe),
+        )
         .data(state)
         .with(cors)
         .around(http::log_request)

@@ -7,6 +7,7 @@ mod campaign;
 mod commitment;
 mod connection;
 mod country;
+mod digest;
 mod feedback;
 mod focal_point;
 mod guards;
@@ -53,6 +54,7 @@ pub struct Query(
     staff::StaffQuery,
     feedback::FeedbackQuery,
     awareness::AwarenessQuery,
+    digest::DigestQuery,
     commitment::CommitmentQuery,
     action_plan::ActionPlanQuery,
     country::CountryQuery,
@@ -69,6 +71,7 @@ pub struct Mutation(
     feedback::FeedbackMutation,
     awareness::AwarenessMutation,
     campaign::CampaignMutation,
+    digest::DigestMutation,
     commitment::CommitmentMutation,
     milestone::MilestoneMutation,
     action_plan::ActionPlanMutation,
@@ -125,6 +128,14 @@ pub fn activity_number(text: &str) -> Option<i64> {
         Some((node::NodeType::CampaignActivity, number)) => Some(number),
         Some(_) => None,
         None => text.parse().ok().filter(|n: &i64| *n > 0),
+    }
+}
+
+/// The number of a focal point from its id as the API shows it.
+pub fn focal_point_number(text: &str) -> Option<i64> {
+    match node::decode_any(text.trim()) {
+        Some((node::NodeType::FocalPoint, number)) => Some(number),
+        _ => None,
     }
 }
 

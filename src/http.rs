@@ -2,6 +2,8 @@
 //! every refusal (too large, batched, mutation over GET, malformed) is a clear
 //! GraphQL-shaped error with a stable code and the right status.
 
+pub mod mail_links;
+
 use std::{sync::Arc, time::Instant};
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
@@ -609,9 +611,14 @@ pub async fn health(Data(state): Data<&Arc<AppState>>) -> Response {
     }
 }
 
-/// `GET /metrics`: the Prometheus text format.
+/// `GET /metrics`: the Prometheus text format. The mail outbox is counted
+/// at each scrape: every instance reports the shared backlog as it is now.
 #[handler]
 pub async fn metrics(Data(state): Data<&Arc<AppState>>) -> Response {
+    match crate::mail::outbox::backlog(&state.db.background).await {
+        Ok(backlog) => state.metrics.mail_backlog(&backlog),
+        Err(err) => tracing::warn!(error = %err, "metrics: cannot read the mail backlog"),
+    }
     Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-store")

@@ -527,6 +527,8 @@ pub fn areas_written(mutation: &str) -> u8 {
     match mutation {
         // Staff sessions change nothing a public response shows.
         "login" | "logout" | "createApiToken" | "revokeCredential" => 0,
+        // Digest subscriptions are staff business, never in a public response.
+        "subscribeToDigest" | "unsubscribeFromDigest" => 0,
         "submitFeedback"
         | "supportFeedback"
         | "reportFeedback"

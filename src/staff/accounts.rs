@@ -51,7 +51,9 @@ pub fn normalize_email(email: &str) -> AppResult<String> {
     }
 }
 
-async fn resolve_focal_point<C: ConnectionTrait>(db: &C, reference: &str) -> AppResult<i64> {
+/// The focal point named by its number or key, or by the code of a
+/// commitment with exactly one focal point.
+pub async fn resolve_focal_point<C: ConnectionTrait>(db: &C, reference: &str) -> AppResult<i64> {
     let reference = reference.trim();
     if let Ok(id) = reference.parse::<i64>() {
         if let Some(row) = focal_point::Entity::find_by_id(id).one(db).await? {
