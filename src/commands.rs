@@ -10,8 +10,12 @@ use poem::{
 use crate::{
     app::{AppState, routes},
     campaigns::{metrics, metrics_csv},
-    config::{Cli, Command, MetricsCommand, ServeArgs, StaffCommand},
+    config::{
+        Cli, Command, DigestCommand, MailArgs, MetricsCommand, PreviewFormat, ServeArgs,
+        StaffCommand,
+    },
     db::{ConnectError, Database, redact_url},
+    digests::{self, DigestSettings},
     error::AppError,
     graphql,
     import::{self, ImportError},
@@ -37,6 +41,10 @@ pub enum CommandError {
     Staff(AppError),
     #[error("mail: {0}")]
     Mail(String),
+    #[error("{0}")]
+    Digest(AppError),
+    #[error("{retried} message(s) deferred for a retry, {failed} given up")]
+    Undelivered { retried: u64, failed: u64 },
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,
@@ -93,6 +101,89 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Staff(command) => staff(&cli.database_url, command).await,
         Command::Metrics(MetricsCommand::Import { file, staff }) => {
             import_metrics(&cli.database_url, &file, &staff).await
+        }
+        Command::Digest(command) => digest(&cli.database_url, command).await,
+    }
+}
+
+async fn digest(database_url: &str, command: DigestCommand) -> Result<(), CommandError> {
+    match command {
+        DigestCommand::Run {
+            now,
+            dry_run,
+            public_url,
+            mail,
+        } => {
+            let sender = mail_sender(&mail)?;
+            let db = open(database_url).await?;
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let settings = DigestSettings { public_url };
+            let report = digests::run::run_due(&db.conn, &settings, now, dry_run)
+                .await
+                .map_err(CommandError::Digest)?;
+            for digest in &report.digests {
+                println!(
+                    "{} digest for focal point {}: {}",
+                    if dry_run { "would compose" } else { "composed" },
+                    digest.focal_point_id,
+                    digest.subject
+                );
+            }
+            println!(
+                "{} digest(s) {}, {} with nothing new, {} awaiting a confirmed address",
+                report.composed,
+                if dry_run { "due" } else { "composed" },
+                report.nothing_new,
+                report.unconfirmed_address
+            );
+            if dry_run {
+                return Ok(());
+            }
+            let delivered = mail::delivery::deliver_due(&db.conn, &sender, now)
+                .await
+                .map_err(CommandError::Digest)?;
+            println!(
+                "delivered {} message(s): {} deferred, {} given up, {} suppressed",
+                delivered.sent, delivered.retried, delivered.failed, delivered.suppressed
+            );
+            if delivered.retried + delivered.failed > 0 {
+                return Err(CommandError::Undelivered {
+                    retried: delivered.retried,
+                    failed: delivered.failed,
+                });
+            }
+            Ok(())
+        }
+        DigestCommand::Preview {
+            focal_point,
+            format,
+            now,
+            public_url,
+        } => {
+            let db = open(database_url).await?;
+            let id = match graphql::focal_point_number(&focal_point) {
+                Some(id) => id,
+                None => accounts::resolve_focal_point(&db.conn, &focal_point)
+                    .await
+                    .map_err(CommandError::Staff)?,
+            };
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let settings = DigestSettings { public_url };
+            match digests::run::preview(&db.conn, &settings, id, now)
+                .await
+                .map_err(CommandError::Digest)?
+            {
+                Some(email) => {
+                    println!("Subject: {}", email.subject);
+                    println!();
+                    match format {
+                        PreviewFormat::Text => print!("{}", email.text),
+                        PreviewFormat::Html => print!("{}", email.html),
+                    }
+                }
+                None => println!("nothing new for focal point {id} in its current period"),
+            }
+            Ok(())
         }
     }
 }
@@ -276,9 +367,16 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CommandError> 
     } else if let Some(report) = import::load_bundled_if_empty(&db.conn).await? {
         tracing::info!(%report, "loaded the bundled Morocco 2018-2020 action plan");
     }
-    let sender = mail_sender(&args.api)?;
+    let sender = mail_sender(&args.api.mail)?;
     let state = AppState::new(db, &args.api);
-    tokio::spawn(deliver_mail(state.db.background.clone(), sender));
+    tokio::spawn(mail_worker(
+        state.db.background.clone(),
+        sender,
+        DigestSettings {
+            public_url: args.api.public_url.clone(),
+        },
+        std::sync::Arc::clone(&state.metrics),
+    ));
     let local = acceptor
         .local_addr()
         .first()
@@ -296,15 +394,15 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CommandError> 
 }
 
 /// The sender of the outbox, from the settings.
-fn mail_sender(api: &crate::config::ApiArgs) -> Result<mail::delivery::Sender, CommandError> {
-    let from: lettre::message::Mailbox = api
+fn mail_sender(mail: &MailArgs) -> Result<mail::delivery::Sender, CommandError> {
+    let from: lettre::message::Mailbox = mail
         .mail_from
         .parse()
         .map_err(|_| CommandError::Mail("OGP_PULSE_MAIL_FROM is not an address".to_owned()))?;
     let domain = from.email.domain().to_owned();
     let transport = mail::transport::MailTransport::from_settings(
-        api.smtp_url.as_deref(),
-        &api.mail_outbox_dir,
+        mail.smtp_url.as_deref(),
+        &mail.mail_outbox_dir,
     )
     .map_err(CommandError::Mail)?;
     Ok(mail::delivery::Sender {
@@ -314,18 +412,53 @@ fn mail_sender(api: &crate::config::ApiArgs) -> Result<mail::delivery::Sender, C
     })
 }
 
-/// Delivers the outbox every few seconds for as long as the service runs;
-/// several instances share the work safely (see `mail::outbox::claim`).
-async fn deliver_mail(db: sea_orm::DatabaseConnection, sender: mail::delivery::Sender) {
+/// Every few seconds for as long as the service runs: composes the digests
+/// that are due (each minute) and delivers the outbox. Several instances
+/// share the work safely: a digest slot is claimed once
+/// (`digests::run`), a message is taken by one sender (`mail::outbox`).
+async fn mail_worker(
+    db: sea_orm::DatabaseConnection,
+    sender: mail::delivery::Sender,
+    settings: DigestSettings,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+) {
+    const TICK: std::time::Duration = std::time::Duration::from_secs(5);
+    const DIGESTS_EVERY: u32 = 12;
+    const KEEP_FINISHED: chrono::Duration = chrono::Duration::days(30);
+    let mut tick = 0u32;
     loop {
-        match mail::delivery::deliver_due(&db, &sender, chrono::Utc::now()).await {
-            Ok(report) if report != mail::delivery::DeliveryReport::default() => {
-                tracing::info!(?report, "mail delivered");
+        let now = chrono::Utc::now();
+        if tick.is_multiple_of(DIGESTS_EVERY) {
+            match digests::run::run_due(&db, &settings, now, false).await {
+                Ok(report) => {
+                    if report.composed > 0 {
+                        tracing::info!(composed = report.composed, "digests composed");
+                    }
+                    metrics.digests(&report);
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "composing digests failed; retrying shortly")
+                }
             }
-            Ok(_) => {}
+        }
+        tick = tick.wrapping_add(1);
+        match mail::delivery::deliver_due(&db, &sender, now).await {
+            Ok(report) => {
+                if report != mail::delivery::DeliveryReport::default() {
+                    tracing::info!(?report, "mail delivered");
+                }
+                metrics.deliveries(&report);
+            }
             Err(err) => tracing::warn!(error = %err, "mail delivery failed; retrying shortly"),
         }
-        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        if tick % DIGESTS_EVERY == 1 {
+            // Finished messages are kept a while for the backlog's figures
+            // and for support questions, not for ever.
+            if let Err(err) = mail::outbox::purge_finished(&db, now - KEEP_FINISHED).await {
+                tracing::warn!(error = %err, "cannot purge old mail");
+            }
+        }
+        tokio::time::sleep(TICK).await;
     }
 }
 

@@ -53,6 +53,55 @@ pub enum Command {
     /// Record campaign awareness figures.
     #[command(subcommand)]
     Metrics(MetricsCommand),
+    /// Email digests to focal points.
+    #[command(subcommand)]
+    Digest(DigestCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// Compose the digests due now, then deliver the outbox once
+    /// (cron-friendly: the exit code is 1 when a delivery failed or was
+    /// deferred for a retry).
+    Run {
+        /// Act as if it were this time (RFC 3339, e.g. 2026-11-30T08:00:00Z).
+        #[arg(long, value_parser = parse_instant)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+        /// Print what would be composed; write and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Public address of the site people read, the base of links.
+        #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
+        public_url: String,
+        #[command(flatten)]
+        mail: MailArgs,
+    },
+    /// Print the digest a focal point would receive now, without sending it.
+    Preview {
+        /// The focal point: its key, number or id.
+        #[arg(long)]
+        focal_point: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: PreviewFormat,
+        /// Act as if it were this time (RFC 3339).
+        #[arg(long, value_parser = parse_instant)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+        /// Public address of the site people read, the base of links.
+        #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
+        public_url: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PreviewFormat {
+    Text,
+    Html,
+}
+
+fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("{text:?} is not an RFC 3339 time such as 2026-11-30T08:00:00Z"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,6 +272,13 @@ pub struct ApiArgs {
     #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
     pub public_url: String,
 
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// Where email goes and as whom it is sent.
+#[derive(Debug, Args, Clone)]
+pub struct MailArgs {
     /// SMTP server that delivers email, e.g.
     /// `smtp://user:pass@host:587?tls=required`; without it emails are
     /// written as `.eml` files to the mail outbox folder.
@@ -240,6 +296,16 @@ pub struct ApiArgs {
     /// Folder of `.eml` files when there is no SMTP server.
     #[arg(long, env = "OGP_PULSE_MAIL_OUTBOX", default_value = "outbox")]
     pub mail_outbox_dir: PathBuf,
+}
+
+impl Default for MailArgs {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            mail_from: "ogp-pulse <no-reply@localhost>".to_owned(),
+            mail_outbox_dir: PathBuf::from("outbox"),
+        }
+    }
 }
 
 impl Default for ApiArgs {
@@ -264,9 +330,7 @@ impl Default for ApiArgs {
             response_cache_ttl_seconds: 300,
             response_cache_mib: 64,
             public_url: "http://127.0.0.1:8000".to_owned(),
-            smtp_url: None,
-            mail_from: "ogp-pulse <no-reply@localhost>".to_owned(),
-            mail_outbox_dir: PathBuf::from("outbox"),
+            mail: MailArgs::default(),
         }
     }
 }

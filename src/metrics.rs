@@ -1,7 +1,7 @@
 //! `GET /metrics`: what operators watch, in the Prometheus text format —
 //! requests and their latency by operation type, the response cache's hits,
-//! misses and errors, rate-limit refusals, live subscriptions, and the
-//! database pool.
+//! misses and errors, rate-limit refusals, live subscriptions, the
+//! database pool, and mail: the outbox backlog, deliveries and digests.
 
 use std::time::Duration;
 
@@ -20,6 +20,9 @@ pub struct Metrics {
     /// Live subscriptions open now.
     pub subscriptions: IntGauge,
     pool: IntGaugeVec,
+    outbox: IntGaugeVec,
+    deliveries: IntCounterVec,
+    digests: IntCounterVec,
 }
 
 /// The response cache's counters.
@@ -75,6 +78,30 @@ impl Metrics {
             &["state"],
         )
         .expect("database_connections");
+        let outbox = IntGaugeVec::new(
+            Opts::new(
+                "mail_outbox_messages",
+                "Messages in the mail outbox by status (pending, sending, sent, failed, suppressed)",
+            ),
+            &["status"],
+        )
+        .expect("mail_outbox_messages");
+        let deliveries = IntCounterVec::new(
+            Opts::new(
+                "mail_deliveries_total",
+                "Delivery attempts by this instance, by result (sent, retried, failed, suppressed)",
+            ),
+            &["result"],
+        )
+        .expect("mail_deliveries_total");
+        let digests = IntCounterVec::new(
+            Opts::new(
+                "digests_total",
+                "Due digests handled by this instance, by result (composed, nothing_new, unconfirmed_address)",
+            ),
+            &["result"],
+        )
+        .expect("digests_total");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(duration.clone()),
@@ -82,6 +109,9 @@ impl Metrics {
             Box::new(cache.clone()),
             Box::new(subscriptions.clone()),
             Box::new(pool.clone()),
+            Box::new(outbox.clone()),
+            Box::new(deliveries.clone()),
+            Box::new(digests.clone()),
         ] {
             registry.register(collector).expect("distinct metric names");
         }
@@ -93,6 +123,47 @@ impl Metrics {
             cache,
             subscriptions,
             pool,
+            outbox,
+            deliveries,
+            digests,
+        }
+    }
+
+    /// Records the outbox as last read.
+    pub fn mail_backlog(&self, backlog: &crate::mail::outbox::Backlog) {
+        for (status, count) in [
+            ("pending", backlog.pending),
+            ("sending", backlog.sending),
+            ("sent", backlog.sent),
+            ("failed", backlog.failed),
+            ("suppressed", backlog.suppressed),
+        ] {
+            self.outbox
+                .with_label_values(&[status])
+                .set(i64::try_from(count).unwrap_or(i64::MAX));
+        }
+    }
+
+    /// Counts one delivery run's results.
+    pub fn deliveries(&self, report: &crate::mail::delivery::DeliveryReport) {
+        for (result, count) in [
+            ("sent", report.sent),
+            ("retried", report.retried),
+            ("failed", report.failed),
+            ("suppressed", report.suppressed),
+        ] {
+            self.deliveries.with_label_values(&[result]).inc_by(count);
+        }
+    }
+
+    /// Counts one digest run's results.
+    pub fn digests(&self, report: &crate::digests::run::RunReport) {
+        for (result, count) in [
+            ("composed", report.composed),
+            ("nothing_new", report.nothing_new),
+            ("unconfirmed_address", report.unconfirmed_address),
+        ] {
+            self.digests.with_label_values(&[result]).inc_by(count);
         }
     }
 
