@@ -16,6 +16,8 @@ mod campaigns;
 mod catalog;
 mod cli;
 mod credentials;
+mod digest_cli;
+mod digests;
 mod editing;
 mod feedback;
 mod filters;
