@@ -21,6 +21,9 @@ pub enum MailTransport {
 
 impl MailTransport {
     /// SMTP when `smtp_url` is given, else files in `outbox_dir` (created).
+    /// SMTP connections are pooled (lettre's pool: reused while a batch is
+    /// sent, closed after a minute idle), so a digest run does not open one
+    /// connection per message.
     pub fn from_settings(smtp_url: Option<&str>, outbox_dir: &Path) -> Result<Self, String> {
         match smtp_url {
             Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
