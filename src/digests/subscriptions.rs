@@ -372,6 +372,19 @@ pub async fn check_token(
         .map(|found| found.purpose))
 }
 
+fn unknown_link() -> AppError {
+    AppError::NotFound("link".to_owned())
+}
+
+/// The live token `token`, or `NOT_FOUND` (unknown or expired alike).
+async fn live_token(
+    db: &DatabaseConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> AppResult<tokens::Redeemable> {
+    tokens::find(db, token, now).await?.ok_or_else(unknown_link)
+}
+
 /// Confirms the subscription of a `confirm-digest` token. The first
 /// digest's period starts now; if today's (or this week's) slot has
 /// already passed, the first digest waits for the next one.
@@ -380,16 +393,14 @@ pub async fn confirm(
     token: &str,
     now: DateTime<Utc>,
 ) -> AppResult<LinkOutcome> {
-    let found = tokens::find(db, token, now)
-        .await?
-        .ok_or_else(|| AppError::NotFound("link".to_owned()))?;
+    let found = live_token(db, token, now).await?;
     let Purpose::ConfirmDigest(id) = found.purpose else {
-        return Err(AppError::NotFound("link".to_owned()));
+        return Err(unknown_link());
     };
     let row = digest_subscription::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::NotFound("link".to_owned()))?;
+        .ok_or_else(unknown_link)?;
     match Status::of(&row) {
         Status::Active => return Ok(LinkOutcome::AlreadyConfirmed),
         Status::Unsubscribed => return Ok(LinkOutcome::NoLongerPending),
@@ -418,9 +429,7 @@ pub async fn unsubscribe(
     token: &str,
     now: DateTime<Utc>,
 ) -> AppResult<LinkOutcome> {
-    let found = tokens::find(db, token, now)
-        .await?
-        .ok_or_else(|| AppError::NotFound("link".to_owned()))?;
+    let found = live_token(db, token, now).await?;
     match found.purpose {
         Purpose::UnsubscribeDigest(id) => {
             if digest_subscription::Entity::find_by_id(id)
@@ -443,7 +452,7 @@ pub async fn unsubscribe(
                 .await?;
             }
         }
-        Purpose::ConfirmDigest(_) => return Err(AppError::NotFound("link".to_owned())),
+        Purpose::ConfirmDigest(_) => return Err(unknown_link()),
     }
     Ok(LinkOutcome::Unsubscribed)
 }

@@ -18,10 +18,7 @@ use ogp_pulse::{
         run::{preview, run_due},
     },
     import,
-    mail::{
-        delivery::{DeliveryReport, Sender, deliver_due},
-        transport::MailTransport,
-    },
+    mail::delivery::{DeliveryReport, deliver_due},
     staff::Role,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -29,6 +26,7 @@ use serde_json::{Value, json};
 
 use crate::{
     campaigns::{global_id, number, plan_id},
+    mail::{eml_files, files_sender},
     support::{Backend, Reply, TestApp, on_both_backends},
 };
 
@@ -323,32 +321,6 @@ async fn run_at(app: &TestApp, now: &str, dry_run: bool) -> Ran {
             })
             .collect(),
     }
-}
-
-fn files_sender(dir: &std::path::Path) -> Sender {
-    Sender {
-        transport: MailTransport::from_settings(None, dir).expect("outbox folder"),
-        from: "ogp-pulse <no-reply@example.org>".parse().expect("address"),
-        domain: "example.org".to_owned(),
-    }
-}
-
-/// The `.eml` files in `dir`, headers unfolded.
-fn eml_files(dir: &std::path::Path) -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(dir)
-        .expect("outbox folder")
-        .filter_map(Result::ok)
-        .filter(|entry| entry.path().extension().is_some_and(|e| e == "eml"))
-        .map(|entry| {
-            std::fs::read_to_string(entry.path())
-                .expect("readable")
-                .replace("\r\n ", " ")
-                .replace("\r\n\t", "\t")
-                .replace("\n ", " ")
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 /// The path and query of an absolute link under [`PUBLIC_URL`].

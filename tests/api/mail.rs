@@ -27,7 +27,7 @@ use tokio::{
 
 use crate::support::{TestApp, on_both_backends};
 
-fn files_sender(dir: &std::path::Path) -> Sender {
+pub(crate) fn files_sender(dir: &std::path::Path) -> Sender {
     Sender {
         transport: MailTransport::from_settings(None, dir).expect("outbox folder"),
         from: "ogp-pulse <no-reply@example.org>".parse().expect("address"),
@@ -47,12 +47,19 @@ fn smtp_sender(port: u16) -> Sender {
     }
 }
 
-fn eml_files(dir: &std::path::Path) -> Vec<String> {
+/// The `.eml` files in `dir`, headers unfolded.
+pub(crate) fn eml_files(dir: &std::path::Path) -> Vec<String> {
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .expect("outbox folder")
         .filter_map(Result::ok)
         .filter(|entry| entry.path().extension().is_some_and(|e| e == "eml"))
-        .map(|entry| std::fs::read_to_string(entry.path()).expect("readable"))
+        .map(|entry| {
+            std::fs::read_to_string(entry.path())
+                .expect("readable")
+                .replace("\r\n ", " ")
+                .replace("\r\n\t", "\t")
+                .replace("\n ", " ")
+        })
         .collect();
     files.sort();
     files
