@@ -619,6 +619,7 @@ pub async fn metrics(Data(state): Data<&Arc<AppState>>) -> Response {
         Ok(backlog) => state.metrics.mail_backlog(&backlog),
         Err(err) => tracing::warn!(error = %err, "metrics: cannot read the mail backlog"),
     }
+    state.metrics.sql_statements(state.db.statements_run());
     Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-store")

@@ -21,6 +21,7 @@ pub struct Metrics {
     pub subscriptions: IntGauge,
     pool: IntGaugeVec,
     outbox: IntGaugeVec,
+    sql_statements: IntCounter,
     deliveries: IntCounterVec,
     digests: IntCounterVec,
 }
@@ -86,6 +87,11 @@ impl Metrics {
             &["status"],
         )
         .expect("mail_outbox_messages");
+        let sql_statements = IntCounter::new(
+            "sql_statements_total",
+            "SQL statements run through the request pool (per request: divide by requests_total)",
+        )
+        .expect("sql_statements_total");
         let deliveries = IntCounterVec::new(
             Opts::new(
                 "mail_deliveries_total",
@@ -110,6 +116,7 @@ impl Metrics {
             Box::new(subscriptions.clone()),
             Box::new(pool.clone()),
             Box::new(outbox.clone()),
+            Box::new(sql_statements.clone()),
             Box::new(deliveries.clone()),
             Box::new(digests.clone()),
         ] {
@@ -124,6 +131,7 @@ impl Metrics {
             subscriptions,
             pool,
             outbox,
+            sql_statements,
             deliveries,
             digests,
         }
@@ -142,6 +150,14 @@ impl Metrics {
                 .with_label_values(&[status])
                 .set(i64::try_from(count).unwrap_or(i64::MAX));
         }
+    }
+
+    /// Brings the SQL statement count up to `run_so_far` (the pool's own
+    /// counter, read at each scrape).
+    pub fn sql_statements(&self, run_so_far: u64) {
+        let counted = self.sql_statements.get();
+        self.sql_statements
+            .inc_by(run_so_far.saturating_sub(counted));
     }
 
     /// Counts one delivery run's results.

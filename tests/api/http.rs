@@ -40,6 +40,10 @@ on_both_backends! {
         assert_eq!(value("ogp_pulse_rate_limited_total"), Some(1.0), "{text}");
         assert_eq!(value("ogp_pulse_subscriptions"), Some(0.0), "{text}");
         assert!(value(r#"ogp_pulse_database_connections{state="open"}"#).is_some_and(|n| n >= 1.0), "{text}");
+        // The pool's own statement count, for statements per request.
+        let statements = app.database.db.statements_run();
+        assert!(statements > 0);
+        assert_eq!(value("ogp_pulse_sql_statements_total"), Some(statements as f64), "{text}");
     }
 
     async fn anonymous_dashboard_reads_over_get_may_be_cached_a_minute(backend: Backend) {
