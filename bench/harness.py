@@ -1,0 +1,631 @@
+#!/usr/bin/env python3
+"""The ogp-pulse benchmark harness (see bench/README.md).
+
+Generates data at each scale (bench-data), starts every server variant side
+by side, checks each workload's answer, then measures them with wrk in
+interleaved, repeated rounds and writes bench/RESULTS.md (or, in smoke mode,
+a report in a temporary folder that is checked and thrown away).
+
+Only the standard library: the machine's python3 runs it as is.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WORKLOADS = BENCH / "workloads"
+WRK_SCRIPT = BENCH / "wrk" / "graphql.lua"
+
+# Every variant of ogp-pulse measured, and how it is started.
+OGP_VARIANTS = {
+    "ogp-sqlite": {"backend": "sqlite", "cache": None},
+    "ogp-sqlite-cache": {"backend": "sqlite", "cache": "in-process"},
+    "ogp-pg": {"backend": "postgres", "cache": None},
+    "ogp-pg-redis": {"backend": "postgres", "cache": "redis"},
+}
+CACHED = {"ogp-sqlite-cache", "ogp-pg-redis"}
+# Queries measured for throughput; Q5 (writes) is measured on its own.
+READ_WORKLOADS = ["Q1", "Q2", "Q3", "Q4", "Q6"]
+# Queries measured at every data scale.
+SCALING_WORKLOADS = ["Q1", "Q2", "Q4"]
+# The commitment every scale has (the first of the first plan).
+FIRST_CODE = "AA00001"
+
+
+def log(message):
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def post_json(url, body, headers=None, timeout=30):
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.status, response.read()
+
+
+def get_text(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read().decode()
+
+
+class Server:
+    """A server process, pinned to the server core when the machine has two."""
+
+    def __init__(self, name, command, port, env=None, cores=None, cwd=None):
+        self.name = name
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        log_path = Path(tempfile.gettempdir()) / f"bench-{name}-{port}.log"
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        if cores:
+            command = ["taskset", "-c", cores] + command
+        self.process = subprocess.Popen(
+            command,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, path="/health", timeout=120):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.url + path, timeout=2):
+                    return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not answer within {timeout}s: see {self.log_path}")
+
+    def cpu_seconds(self):
+        """User and system CPU time of the process and its threads."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    def reset_peak_rss(self):
+        try:
+            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+        except OSError:
+            pass
+
+    def peak_rss_mb(self):
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return None
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+
+
+def metric(text, name):
+    """The value of an unlabelled (or fully spelled) Prometheus sample."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def requests_total(text):
+    return sum(
+        float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith("ogp_pulse_requests_total{")
+    )
+
+
+class Harness:
+    def __init__(self, args):
+        self.args = args
+        self.profile_dir = ROOT / "target" / args.profile
+        self.work = Path(args.work_dir)
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.servers = []
+        self.results = []
+        self.checks = []
+        cores = os.cpu_count() or 1
+        # Server on core 0, load tool on core 1: they do not steal each
+        # other's time. On one core both share it (the report says so).
+        self.server_cores = "0" if cores >= 2 else None
+        self.load_cores = "1" if cores >= 2 else None
+        self.redis_prefix = f"ogp-bench-{os.getpid()}:"
+
+    # -- data -----------------------------------------------------------
+
+    def database_url(self, backend, scale):
+        if backend == "sqlite":
+            return f"sqlite://{self.work / f'{scale}.db'}"
+        return f"{self.args.pg_url.rstrip('/')}/{self.pg_database(scale)}"
+
+    def pg_database(self, scale):
+        return f"ogp_bench_{scale}{self.args.pg_suffix}"
+
+    def psql(self, database, sql):
+        subprocess.run(
+            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", f"{self.args.pg_url.rstrip('/')}/{database}", "-c", sql],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def generate(self, backend, scale):
+        """Fills the database of (backend, scale) unless a finished one is there."""
+        marker = self.work / f"{backend}-{scale}.done"
+        if marker.exists() and not self.args.regenerate:
+            log(f"{backend} {scale}: data already generated")
+            return
+        if backend == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.work / f"{scale}.db") + suffix).unlink(missing_ok=True)
+        else:
+            self.psql("postgres", f'DROP DATABASE IF EXISTS "{self.pg_database(scale)}" WITH (FORCE)')
+            self.psql("postgres", f'CREATE DATABASE "{self.pg_database(scale)}"')
+        log(f"{backend} {scale}: generating")
+        started = time.time()
+        subprocess.run(
+            [str(self.profile_dir / "bench-data"), "--database-url", self.database_url(backend, scale), "--scale", scale],
+            check=True,
+        )
+        seconds = time.time() - started
+        self.checks.append((f"data {backend} {scale}", f"generated in {seconds:.0f} s"))
+        marker.write_text(f"{seconds:.1f}\n")
+
+    # -- servers --------------------------------------------------------
+
+    def start_ogp(self, name, scale):
+        variant = OGP_VARIANTS[name]
+        port = free_port()
+        command = [
+            str(self.profile_dir / "ogp-pulse"),
+            "--database-url", self.database_url(variant["backend"], scale),
+            "serve", "--empty", "--bind", f"127.0.0.1:{port}",
+            # A benchmark posts thousands of comments a second from one address.
+            "--feedback-per-minute", "100000000", "--feedback-per-hour", "100000000",
+            "--visitor-salt", "benchmark",
+            "--response-cache-ttl-seconds", "300" if variant["cache"] else "0",
+            "--mail-outbox-dir", str(self.work / "outbox"),
+        ]
+        if variant["cache"] == "redis":
+            command += ["--redis-url", self.args.redis_url, "--redis-prefix", self.redis_prefix]
+        server = Server(name, command, port, env={"RUST_LOG": "warn"}, cores=self.server_cores)
+        self.servers.append(server)
+        server.wait_ready()
+        return server
+
+    def start_static(self, body_path):
+        port = free_port()
+        server = Server(
+            "static",
+            [str(self.profile_dir / "bench-static"), "--bind", f"127.0.0.1:{port}", "--body", str(body_path)],
+            port,
+            cores=self.server_cores,
+        )
+        self.servers.append(server)
+        server.wait_ready(path="/")
+        return server
+
+    def stop_all(self):
+        for server in self.servers:
+            server.stop()
+        self.servers = []
+
+    # -- workloads ------------------------------------------------------
+
+    def document(self, workload):
+        return (WORKLOADS / f"{workload.lower()}.graphql").read_text()
+
+    def graphql(self, server, workload, variables):
+        status, raw = post_json(server.url + "/graphql", {"query": self.document(workload), "variables": variables})
+        answer = json.loads(raw)
+        if status != 200 or answer.get("errors"):
+            raise RuntimeError(f"{workload} on {server.name}: {status} {raw[:500]!r}")
+        return answer["data"], raw
+
+    def prepare(self, server, scale):
+        """Variables of each workload, and checks that every answer is right."""
+        variables = {"Q1": {}, "Q2": {}, "Q3": {"code": FIRST_CODE}}
+        data, q1_raw = self.graphql(server, "Q1", {})
+        nodes = data["commitments"]["nodes"]
+        expect(len(nodes) == min(25, SCALE_COMMITMENTS[scale]), f"Q1 has {len(nodes)} commitments")
+        expect(all(node["leadInstitution"] for node in nodes), "Q1: every commitment has a lead institution")
+        data, _ = self.graphql(server, "Q2", {})
+        nodes = data["commitments"]["nodes"]
+        expect(all(node["milestones"] for node in nodes), "Q2: milestones")
+        expect(any(node["feedback"]["nodes"] for node in nodes), "Q2: feedback")
+        expect(all(len(node["feedback"]["nodes"]) <= 10 for node in nodes), "Q2: at most 10 feedback items each")
+        data, _ = self.graphql(server, "Q3", variables["Q3"])
+        expect(data["commitment"]["code"] == FIRST_CODE, "Q3 finds its commitment")
+        # Q4: walk the filtered pages and keep the cursor of one deep in the chain.
+        cursors, after = [], None
+        while True:
+            data, _ = self.graphql(server, "Q4", {"after": after})
+            page = data["commitments"]
+            expect(all("data" in node["title"].lower() for node in page["nodes"]), "Q4 matches its search")
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+            cursors.append(after)
+        deep = cursors[int(len(cursors) * 0.8)] if cursors else None
+        variables["Q4"] = {"after": deep}
+        data, _ = self.graphql(server, "Q1", {})
+        subject = self.commitment_id(server)
+        variables["Q5"] = {"commitmentId": subject}
+        variables["Q6"] = {"subject": subject}
+        data, _ = self.graphql(server, "Q6", variables["Q6"])
+        points = data["awarenessSeries"]["points"]
+        expect(len(points) == 12, f"Q6 has 12 months, not {len(points)}")
+        expect(sum(point["reach"] for point in points) > 0, "Q6 has figures")
+        return variables, q1_raw
+
+    def commitment_id(self, server):
+        status, raw = post_json(
+            server.url + "/graphql", {"query": f'{{ commitment(code: "{FIRST_CODE}") {{ id }} }}'}
+        )
+        return json.loads(raw)["data"]["commitment"]["id"]
+
+    def body_file(self, workload, variables):
+        path = self.work / f"body-{workload}.json"
+        path.write_text(json.dumps({"query": self.document(workload), "variables": variables}))
+        return path
+
+    # -- measuring ------------------------------------------------------
+
+    def wrk(self, server, body, connections, seconds, unique=False, delay_ms=0):
+        command = [
+            "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+            "-s", str(WRK_SCRIPT), server.url + "/graphql",
+        ]
+        if self.load_cores:
+            command = ["taskset", "-c", self.load_cores] + command
+        env = {**os.environ, "BENCH_BODY": str(body), "BENCH_UNIQUE": "1" if unique else "0",
+               "BENCH_DELAY_MS": str(delay_ms)}
+        output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+        line = next((l for l in output.splitlines() if l.startswith("BENCH_JSON ")), None)
+        if line is None:
+            raise RuntimeError(f"wrk printed no result:\n{output}")
+        return json.loads(line[len("BENCH_JSON "):])
+
+    def measure(self, server, workload, body, connections, scale, round_, unique=False, delay_ms=0, warmup=None):
+        warmup = self.args.warmup if warmup is None else warmup
+        if warmup > 0:
+            self.wrk(server, body, connections, warmup, unique, delay_ms)
+        is_ogp = server.name != "static"
+        before = get_text(server.url + "/metrics") if is_ogp else ""
+        cpu_before = server.cpu_seconds()
+        server.reset_peak_rss()
+        result = self.wrk(server, body, connections, self.args.duration, unique, delay_ms)
+        cpu = server.cpu_seconds() - cpu_before
+        after = get_text(server.url + "/metrics") if is_ogp else ""
+        requests = result["requests"]
+        seconds = result["duration_us"] / 1e6
+        row = {
+            "scale": scale, "workload": workload, "variant": server.name, "connections": connections,
+            "round": round_, "requests": requests, "rps": requests / seconds if seconds else 0.0,
+            "p50_ms": result["p50_us"] / 1000, "p99_ms": result["p99_us"] / 1000,
+            "errors": result["errors"] + result["non_2xx"],
+            "cpu_s_per_1k": 1000 * cpu / requests if requests else None,
+            "peak_rss_mb": server.peak_rss_mb(),
+            "sql_per_request": None,
+        }
+        if is_ogp:
+            answered = requests_total(after) - requests_total(before)
+            statements = metric(after, "ogp_pulse_sql_statements_total") - metric(before, "ogp_pulse_sql_statements_total")
+            row["sql_per_request"] = statements / answered if answered else None
+        self.results.append(row)
+        log(f"{scale} {workload} {server.name} c{connections} r{round_}: {row['rps']:.0f} req/s "
+            f"p50 {row['p50_ms']:.2f} ms p99 {row['p99_ms']:.2f} ms")
+        return row
+
+    def count_feedback(self, variant, scale):
+        backend = OGP_VARIANTS[variant]["backend"]
+        sql = "SELECT COUNT(*) FROM feedback"
+        if backend == "sqlite":
+            import sqlite3
+            with sqlite3.connect(self.work / f"{scale}.db") as conn:
+                return conn.execute(sql).fetchone()[0]
+        out = subprocess.run(
+            ["psql", "-X", "-At", self.database_url("postgres", scale), "-c", sql],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        return int(out.strip())
+
+    # -- the run --------------------------------------------------------
+
+    def run(self):
+        scales = self.args.scales
+        main_scale = scales[0]
+        variants = self.args.variants
+        backends = sorted({OGP_VARIANTS[v]["backend"] for v in variants})
+        for scale in scales:
+            for backend in backends:
+                self.generate(backend, scale)
+        try:
+            self.run_main(main_scale, variants)
+            for scale in scales[1:]:
+                self.run_scaling(scale, variants)
+        finally:
+            self.stop_all()
+
+    def run_main(self, scale, variants):
+        servers = {name: self.start_ogp(name, scale) for name in variants}
+        variables = q1_raw = None
+        for server in servers.values():
+            variables, q1_raw = self.prepare(server, scale)
+        self.checks.append((f"answers {scale}", "Q1-Q6 error-free and as expected on " + ", ".join(servers)))
+        static_body = self.work / "static-body.json"
+        static_body.write_bytes(q1_raw)
+        static = self.start_static(static_body)
+        self.checks.append(("static body", f"{len(q1_raw)} bytes (Q1's answer)"))
+        bodies = {w: self.body_file(w, variables[w]) for w in READ_WORKLOADS}
+        for round_ in range(1, self.args.rounds + 1):
+            for workload in READ_WORKLOADS:
+                for connections in self.args.connections:
+                    order = list(servers.values())
+                    if workload == "Q1":
+                        order.append(static)
+                    random.Random(f"{round_}{workload}{connections}").shuffle(order)
+                    for server in order:
+                        self.measure(server, workload, bodies[workload], connections, scale, round_)
+        # Q5 last: it writes. Offered at a fixed rate per connection, then
+        # every accepted comment must be in the database.
+        body = self.body_file("Q5", variables["Q5"])
+        for name, server in servers.items():
+            before = self.count_feedback(name, scale)
+            # No warm-up: every comment sent is one to find afterwards.
+            row = self.measure(server, "Q5", body, self.args.q5_connections, scale, 1,
+                               unique=True, delay_ms=self.args.q5_delay_ms, warmup=0)
+            stored = self.count_feedback(name, scale) - before
+            row["stored"] = stored
+            # wrk stops counting at the deadline while up to one request per
+            # connection is still in flight and may be stored: every
+            # acknowledged comment must be stored, a few more may be.
+            row["lost"] = max(0, row["requests"] - row["errors"] - stored)
+        self.stop_all()
+
+    def run_scaling(self, scale, variants):
+        servers = {name: self.start_ogp(name, scale) for name in variants if name in ("ogp-pg", "ogp-sqlite")}
+        for server in servers.values():
+            variables, _ = self.prepare(server, scale)
+        bodies = {w: self.body_file(w, variables[w]) for w in SCALING_WORKLOADS}
+        for round_ in range(1, self.args.rounds + 1):
+            for workload in SCALING_WORKLOADS:
+                for connections in self.args.connections:
+                    for server in servers.values():
+                        self.measure(server, workload, bodies[workload], connections, scale, round_)
+        self.stop_all()
+
+
+SCALE_COMMITMENTS = {"tiny": 30, "small": 24, "world": 5000, "stress": 5000}
+
+
+def expect(condition, message):
+    if not condition:
+        raise RuntimeError(f"check failed: {message}")
+
+
+# -- the report ------------------------------------------------------------
+
+def median_spread(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None, None
+    return statistics.median(values), min(values), max(values)
+
+
+def summarize(results):
+    groups = {}
+    for row in results:
+        key = (row["scale"], row["workload"], row["variant"], row["connections"])
+        groups.setdefault(key, []).append(row)
+    summary = {}
+    for key, rows in groups.items():
+        rps, rps_min, rps_max = median_spread([r["rps"] for r in rows])
+        summary[key] = {
+            "rps": rps, "rps_min": rps_min, "rps_max": rps_max,
+            "p50_ms": median_spread([r["p50_ms"] for r in rows])[0],
+            "p99_ms": median_spread([r["p99_ms"] for r in rows])[0],
+            "cpu_s_per_1k": median_spread([r["cpu_s_per_1k"] for r in rows])[0],
+            "peak_rss_mb": max((r["peak_rss_mb"] or 0) for r in rows),
+            "sql_per_request": median_spread([r["sql_per_request"] for r in rows])[0],
+            "errors": sum(r["errors"] for r in rows),
+            "rounds": len(rows),
+            "lost": rows[0].get("lost"), "stored": rows[0].get("stored"),
+        }
+    return summary
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def machine_lines(args):
+    def version(command):
+        try:
+            out = subprocess.run(command, capture_output=True, text=True, timeout=10)
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return "not found"
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    memory = next((l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines()
+                   if l.startswith("MemTotal")), "0")
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} cores; memory {int(memory) // 1024 // 1024} GiB; {platform.platform()}",
+        f"- {version(['rustc', '--version'])}; ogp-pulse built with the `{args.profile}` profile",
+        f"- {version(['psql', '--version'])}; {version(['redis-server', '--version'])}",
+        f"- load tool: {version(['wrk', '--version'])}",
+        "- server pinned to core 0 and wrk to core 1 (taskset); PostgreSQL and Redis unpinned",
+    ]
+
+
+def write_report(args, harness, path):
+    summary = summarize(harness.results)
+    lines = ["# ogp-pulse benchmark results", ""]
+    lines.append(f"Run by `bench/run.sh{' --smoke' if args.smoke else ''}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
+                 f"Each figure is the median of {args.rounds} round(s) of {args.duration} s "
+                 f"(after {args.warmup} s of warm-up), runs interleaved across variants; "
+                 "the range in brackets is the lowest and highest round.")
+    lines += ["", "## Machine", ""] + machine_lines(args)
+    lines += ["", "## Checks", ""] + [f"- {what}: {result}" for what, result in harness.checks]
+    lines += ["", "## Variants", "",
+              "- `static`: a poem handler answering Q1's bytes to every request (the machine's HTTP limit)",
+              "- `ogp-sqlite` / `ogp-pg`: ogp-pulse on SQLite / PostgreSQL, response cache off",
+              "- `ogp-sqlite-cache`: SQLite with the in-process response cache",
+              "- `ogp-pg-redis`: PostgreSQL with the response cache in Redis",
+              ""]
+    scales = args.scales
+    main = scales[0]
+    lines += [f"## Throughput and latency ({main} scale)", ""]
+    header = "| workload | conns | variant | req/s | p50 ms | p99 ms | CPU s / 1k req | peak RSS MB | SQL / req |"
+    lines += [header, "|---|---|---|---|---|---|---|---|---|"]
+    static_rps = {}
+    for (scale, workload, variant, conns), s in sorted(summary.items()):
+        if scale != main or workload == "Q5":
+            continue
+        if variant == "static":
+            static_rps[conns] = s["rps"]
+        lines.append(
+            f"| {workload} | {conns} | {variant} | {fmt(s['rps'], 0)} ({fmt(s['rps_min'], 0)}–{fmt(s['rps_max'], 0)}) "
+            f"| {fmt(s['p50_ms'], 2)} | {fmt(s['p99_ms'], 2)} | {fmt(s['cpu_s_per_1k'], 3)} "
+            f"| {fmt(s['peak_rss_mb'], 0)} | {fmt(s['sql_per_request'], 2)} |")
+    lines += ["", "## Against the static handler", "",
+              "Cached reads as a share of the static handler's throughput at the same connections (target ≥ 50 %).", "",
+              "| workload | conns | variant | share of static | p99 ms (target < 5 at 32) |", "|---|---|---|---|---|"]
+    for (scale, workload, variant, conns), s in sorted(summary.items()):
+        if scale == main and variant in CACHED and workload in ("Q1", "Q2", "Q3") and static_rps.get(conns):
+            share = 100 * s["rps"] / static_rps[conns]
+            lines.append(f"| {workload} | {conns} | {variant} | {share:.0f} % | {fmt(s['p99_ms'], 2)} |")
+    lines += ["", "## Writes (Q5)", "",
+              f"`submitFeedback` offered by {args.q5_connections} connections, each waiting {args.q5_delay_ms} ms between requests. "
+              "`stored` counts the new rows afterwards (up to one per connection more than acknowledged: "
+              "requests in flight at the deadline); `lost` is acknowledged comments missing from the database.", "",
+              "| variant | accepted/s | p50 ms | p99 ms | errors | stored | lost |", "|---|---|---|---|---|---|---|"]
+    for (scale, workload, variant, conns), s in sorted(summary.items()):
+        if workload == "Q5":
+            lines.append(f"| {variant} | {fmt(s['rps'], 0)} | {fmt(s['p50_ms'], 2)} | {fmt(s['p99_ms'], 2)} "
+                         f"| {s['errors']} | {fmt(s['stored'])} | {fmt(s['lost'])} |")
+    if len(scales) > 1:
+        lines += ["", "## Scaling with the data", "",
+                  "p50 latency in ms at 1 connection, uncached, by scale.", ""]
+        lines += ["| workload | variant | " + " | ".join(scales) + " |", "|---|---|" + "---|" * len(scales)]
+        for workload in SCALING_WORKLOADS:
+            for variant in ("ogp-sqlite", "ogp-pg"):
+                cells = [fmt((summary.get((scale, workload, variant, 1)) or {}).get("p50_ms"), 2) for scale in scales]
+                if any(c != "–" for c in cells):
+                    lines.append(f"| {workload} | {variant} | " + " | ".join(cells) + " |")
+    lines += ["", "## Not measured yet", "",
+              "- PostGraphile v5 and pgbench (the peers of the benchmark issue) are not part of this harness yet.", ""]
+    path.write_text("\n".join(lines))
+    (path.parent / (path.stem + ".json")).write_text(json.dumps(harness.results, indent=1))
+    return summary
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="tiny data, short runs, report in a temporary folder")
+    parser.add_argument("--profile", default="release", help="cargo profile of the binaries (target/PROFILE)")
+    parser.add_argument("--scales", default=None, help="comma-separated: the first gets every workload, the others Q1/Q2/Q4")
+    parser.add_argument("--variants", default=",".join(OGP_VARIANTS))
+    parser.add_argument("--connections", default="1,8,32")
+    parser.add_argument("--duration", type=float, default=None, help="seconds per measured run")
+    parser.add_argument("--warmup", type=float, default=None, help="seconds of warm-up before each run")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--q5-connections", type=int, default=8)
+    parser.add_argument("--q5-delay-ms", type=int, default=2)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--pg-suffix", default="")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379"))
+    parser.add_argument("--work-dir", default=None, help="where databases and bodies go (kept between runs)")
+    parser.add_argument("--regenerate", action="store_true", help="generate the data again even if present")
+    parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
+    args = parser.parse_args()
+
+    if args.smoke:
+        args.scales = args.scales or "tiny"
+        args.connections = "1,8" if args.connections == "1,8,32" else args.connections
+        args.duration = args.duration or 1
+        args.warmup = 0 if args.warmup is None else args.warmup
+        args.rounds = args.rounds or 1
+        args.pg_suffix = f"_smoke_{os.getpid()}"
+        temporary = tempfile.mkdtemp(prefix="ogp-bench-smoke-")
+        args.work_dir = args.work_dir or temporary
+        args.output = str(Path(temporary) / "RESULTS.md")
+        args.regenerate = True
+    else:
+        args.scales = args.scales or "small,world,stress"
+        args.duration = args.duration or 10
+        args.warmup = 2 if args.warmup is None else args.warmup
+        args.rounds = args.rounds or 3
+        args.work_dir = args.work_dir or str(ROOT / "target" / "bench")
+    args.scales = args.scales.split(",")
+    args.variants = args.variants.split(",")
+    args.connections = [int(c) for c in args.connections.split(",")]
+
+    if shutil.which("wrk") is None:
+        sys.exit("bench: wrk is not installed (bench/run.sh installs it)")
+    harness = Harness(args)
+    try:
+        harness.run()
+        summary = write_report(args, harness, Path(args.output))
+    finally:
+        harness.stop_all()
+        if args.smoke:
+            for scale in args.scales:
+                if any(OGP_VARIANTS[v]["backend"] == "postgres" for v in args.variants):
+                    harness.psql("postgres", f'DROP DATABASE IF EXISTS "{harness.pg_database(scale)}" WITH (FORCE)')
+    failures = [key for key, s in summary.items() if s["errors"]]
+    lost = [key for key, s in summary.items() if s.get("lost")]
+    log(f"report: {args.output}")
+    if args.smoke:
+        text = Path(args.output).read_text()
+        expected = {(w, v) for w in READ_WORKLOADS for v in args.variants} | {("Q1", "static")}
+        missing = [pair for pair in expected if not any(
+            key[1] == pair[0] and key[2] == pair[1] for key in summary)]
+        if missing or "## Writes (Q5)" not in text:
+            sys.exit(f"bench: smoke report incomplete: {missing}")
+    if failures or lost:
+        sys.exit(f"bench: errors in {failures}, lost writes in {lost} (report and logs kept in {args.work_dir})")
+    if args.smoke:
+        shutil.rmtree(args.work_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
