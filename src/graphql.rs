@@ -156,7 +156,7 @@ pub fn request_data(
     // One loader per request: batching and caching never cross requests, so
     // no request ever sees another's (possibly stale) rows.
     let loader: RequestLoader = DataLoader::with_cache(
-        CatalogLoader::new(db.clone()),
+        CatalogLoader::for_audience(db.clone(), feedback::audience_of(&actor)),
         tokio::spawn,
         HashMapCache::default(),
     )

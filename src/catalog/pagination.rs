@@ -4,10 +4,13 @@
 //! a keyset page is one indexed range scan, and a cursor stays valid however
 //! many rows are inserted before it.
 
+use std::collections::HashMap;
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
+    sea_query::Expr,
 };
 
 use crate::error::{AppError, AppResult};
@@ -57,7 +60,7 @@ impl Ordering {
 }
 
 /// One page of a list, each item with its cursor.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Page<T> {
     pub items: Vec<(String, T)>,
     pub has_previous_page: bool,
@@ -112,6 +115,19 @@ fn decode_cursor(field: &str, ordering: &Ordering, cursor: &str) -> AppResult<St
 }
 
 impl PageRequest {
+    /// The size of the page when this asks for the first page of a list
+    /// (no cursor, forward), the one that can be read for many lists at
+    /// once; `None` for any other page.
+    pub fn first_page_size(&self) -> AppResult<Option<u64>> {
+        if self.after.is_some() || self.before.is_some() || self.last.is_some() {
+            return Ok(None);
+        }
+        match self.first {
+            Some(first) => page_size("first", first).map(Some),
+            None => Ok(Some(DEFAULT_PAGE_SIZE)),
+        }
+    }
+
     fn validate(&self, ordering: &Ordering) -> AppResult<ValidPage> {
         if self.first.is_some() && self.last.is_some() {
             return Err(AppError::bad_input(
@@ -250,6 +266,84 @@ where
     /// Number of rows in the whole list.
     pub async fn count<C: ConnectionTrait>(&self, db: &C) -> AppResult<u64> {
         Ok(self.query.clone().count(db).await?)
+    }
+
+    /// The first page of `size` rows of each of several lists at once: the
+    /// list's rows split by `partition` (e.g. the commitment of a comment),
+    /// numbered in the list's order within each part by a window function,
+    /// in one statement. Every id of `ids` gets a page, empty when it has no
+    /// rows.
+    pub async fn first_pages<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        partition: E::Column,
+        partition_of: fn(&E::Model) -> i64,
+        ids: &[i64],
+        size: u64,
+    ) -> AppResult<HashMap<i64, Page<E::Model>>>
+    where
+        E::Model: FromQueryResult,
+    {
+        let backend = db.get_database_backend();
+        let table = E::default().table_name().to_owned();
+        let column = |column: E::Column| format!("\"{table}\".\"{}\"", column.as_str());
+        let direction = match self.ordering.direction {
+            Direction::Ascending => "ASC",
+            Direction::Descending => "DESC",
+        };
+        let mut order = format!("{} {direction}", column(self.key));
+        if let Some((tiebreak, _)) = self.tiebreak {
+            order.push_str(&format!(", {} {direction}", column(tiebreak)));
+        }
+        let ranked = self
+            .query
+            .clone()
+            .filter(partition.is_in(ids.iter().copied()))
+            .expr_as(
+                Expr::cust(format!(
+                    "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {order})",
+                    column(partition)
+                )),
+                "page_rank",
+            )
+            .build(backend);
+        // One row more than the page tells whether another page follows.
+        let sql = format!(
+            "SELECT * FROM ({}) AS ranked WHERE page_rank <= {} ORDER BY page_rank",
+            ranked.sql,
+            size + 1
+        );
+        let rows = E::find()
+            .from_raw_sql(Statement::from_sql_and_values(
+                backend,
+                sql,
+                ranked.values.map(|values| values.0).unwrap_or_default(),
+            ))
+            .all(db)
+            .await?;
+        let mut pages: HashMap<i64, Page<E::Model>> = ids
+            .iter()
+            .map(|&id| {
+                let empty = Page {
+                    items: Vec::new(),
+                    has_previous_page: false,
+                    has_next_page: false,
+                };
+                (id, empty)
+            })
+            .collect();
+        for row in rows {
+            let Some(page) = pages.get_mut(&partition_of(&row)) else {
+                continue;
+            };
+            if page.items.len() as u64 == size {
+                page.has_next_page = true;
+            } else {
+                let cursor = encode_cursor(&self.ordering, &self.cursor_key(&row));
+                page.items.push((cursor, row));
+            }
+        }
+        Ok(pages)
     }
 
     /// Reads the page `request` asks for.

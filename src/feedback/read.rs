@@ -1,7 +1,7 @@
 //! Reading feedback: pages of comments or of one comment's replies, and the
 //! figures a commitment shows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use entity::feedback;
 use sea_orm::{
@@ -12,13 +12,13 @@ use sea_orm::{
 
 use crate::{
     catalog::{
-        pagination::{Direction, Listing, Ordering},
+        pagination::{Direction, Listing, Ordering, Page},
         vocabulary::{FeedbackKind, FeedbackStatus},
     },
     error::AppResult,
 };
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum FeedbackOrder {
     #[default]
     Newest,
@@ -26,7 +26,7 @@ pub enum FeedbackOrder {
     MostSupported,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct FeedbackFilter {
     pub kind: Option<FeedbackKind>,
     /// Only comments with (`Some(false)`) or without (`Some(true)`) an
@@ -34,11 +34,13 @@ pub struct FeedbackFilter {
     pub awaiting_response: Option<bool>,
 }
 
-/// Whose feedback a list holds: a commitment's comments, or one comment's
-/// replies.
+/// Whose feedback a list holds: a commitment's comments, the comments of
+/// every commitment (to be split by commitment, see
+/// [`first_pages_by_commitment`]), or one comment's replies.
 #[derive(Clone, Copy, Debug)]
 pub enum Thread {
     Commitment(i64),
+    AllCommitments,
     Replies(i64),
 }
 
@@ -59,7 +61,7 @@ pub(crate) fn answered() -> sea_orm::sea_query::SelectStatement {
 
 /// Who reads a list: the public sees published feedback only, moderators
 /// see every item whatever its moderation state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Audience {
     Public,
     Moderators,
@@ -80,6 +82,7 @@ pub fn listing(
         Thread::Commitment(id) => query
             .filter(feedback::Column::CommitmentId.eq(id))
             .filter(feedback::Column::ParentId.is_null()),
+        Thread::AllCommitments => query.filter(feedback::Column::ParentId.is_null()),
         Thread::Replies(id) => query.filter(feedback::Column::ParentId.eq(id)),
     };
     if let Some(kind) = filter.kind {
@@ -123,6 +126,28 @@ pub fn listing(
         )
         .tiebreak(feedback::Column::Id, |row| row.id),
     }
+}
+
+/// The first page of `size` comments of each commitment of `ids`, in one
+/// statement: a list of commitments showing their newest comments costs one
+/// query, not one per commitment.
+pub async fn first_pages_by_commitment<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    size: u64,
+    filter: &FeedbackFilter,
+    order: FeedbackOrder,
+    audience: Audience,
+) -> AppResult<HashMap<i64, Page<feedback::Model>>> {
+    listing(Thread::AllCommitments, filter, order, audience)
+        .first_pages(
+            db,
+            feedback::Column::CommitmentId,
+            |row| row.commitment_id,
+            ids,
+            size,
+        )
+        .await
 }
 
 /// A commitment's feedback in figures.

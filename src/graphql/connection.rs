@@ -9,7 +9,7 @@ use sea_orm::EntityTrait;
 
 use super::RequestLoader;
 use crate::{
-    catalog::pagination::{DEFAULT_PAGE_SIZE, Listing, MAX_PAGE_SIZE, PageRequest},
+    catalog::pagination::{DEFAULT_PAGE_SIZE, Listing, MAX_PAGE_SIZE, Page, PageRequest},
     error::AppResult,
 };
 
@@ -73,11 +73,30 @@ where
     N: async_graphql::OutputType,
     K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> + Send + Sync + 'static,
 {
-    let db = super::db(ctx)?.clone();
+    let db = super::db(ctx)?;
     let page = listing
-        .page(&db, &request)
+        .page(db, &request)
         .await
         .map_err(|err| err.extend())?;
+    connection_of_page(ctx, listing, page, prefetch, wrap).await
+}
+
+/// The connection of a `page` of `listing` read already (e.g. batched with
+/// the pages of sibling lists).
+pub async fn connection_of_page<E, N, K>(
+    ctx: &Context<'_>,
+    listing: Listing<E, K>,
+    page: Page<E::Model>,
+    prefetch: Prefetch<E::Model>,
+    wrap: fn(E::Model) -> N,
+) -> Result<ListConnection<N>>
+where
+    E: EntityTrait,
+    E::Model: Sync + Clone,
+    N: async_graphql::OutputType,
+    K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> + Send + Sync + 'static,
+{
+    let db = super::db(ctx)?.clone();
     let loader = super::loader(ctx)?;
     let look = ctx.look_ahead();
     let rows: Vec<E::Model> = page.items.iter().map(|(_, row)| row.clone()).collect();

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject, Subscription,
+    Context, Enum, ErrorExtensions, ID, InputObject, InputType, Object, Result, SimpleObject,
+    Subscription,
 };
 use chrono::{DateTime, Utc};
 use entity::feedback as row;
@@ -12,10 +13,10 @@ use futures_util::{Stream, StreamExt};
 
 use super::{
     commitment::Commitment,
-    connection::{ListConnection, connection, no_prefetch, page_cost},
+    connection::{ListConnection, connection, connection_of_page, no_prefetch, page_cost},
     guards::{HasRole, StaffOnly},
     inputs,
-    loaders::{CommitmentById, FocalPointById, MilestoneById, StaffAccountById},
+    loaders::{CommitmentById, FirstFeedbackPage, FocalPointById, MilestoneById, StaffAccountById},
     milestone::Milestone,
     node::{NodeType, global_id},
     staff::{actor, id_of, now},
@@ -305,7 +306,12 @@ impl Feedback {
 
 /// Moderators and admins see every item; everyone else published ones.
 fn audience(ctx: &Context<'_>) -> Audience {
-    match actor(ctx).staff() {
+    audience_of(actor(ctx))
+}
+
+/// What feedback `actor` may see.
+pub(super) fn audience_of(actor: &crate::staff::Actor) -> Audience {
+    match actor.staff() {
         Ok(principal) if principal.has(Role::Moderator) || principal.has(Role::Admin) => {
             Audience::Moderators
         }
@@ -362,7 +368,64 @@ pub(super) async fn commitment_feedback(
         order(order_by),
         audience(ctx),
     );
+    // A first page (the usual case, e.g. the newest comments of each
+    // commitment in a list) is read with the same page of its siblings.
+    if let Some(size) = request.first_page_size().map_err(|err| err.extend())? {
+        let key = FirstFeedbackPage {
+            commitment_id,
+            size,
+            filter: domain,
+            order: order(order_by),
+            audience: audience(ctx),
+        };
+        let page = super::loader(ctx)?
+            .load_one(key)
+            .await?
+            .ok_or_else(|| AppError::Internal("a first page went missing".to_owned()).extend())?;
+        return connection_of_page(ctx, listing, page, no_prefetch, Feedback).await;
+    }
     connection(ctx, listing, request, no_prefetch, Feedback).await
+}
+
+/// The first page a `feedback` field selected below a list of commitments
+/// asks for (its arguments read as the resolver will read them), for
+/// `audience`; `None` when it asks for another page or is malformed (the
+/// resolver then reports it).
+pub(super) fn first_page_shape(
+    field: &async_graphql::SelectionField<'_>,
+    audience: Audience,
+) -> Option<FirstFeedbackPage> {
+    let arguments = field.arguments().ok()?;
+    let argument = |name: &str| {
+        arguments
+            .iter()
+            .find(|(argument, _)| argument.as_str() == name)
+            .map(|(_, value)| value.clone())
+    };
+    let request = PageRequest {
+        first: <Option<i32> as InputType>::parse(argument("first")).ok()?,
+        after: <Option<String> as InputType>::parse(argument("after")).ok()?,
+        last: <Option<i32> as InputType>::parse(argument("last")).ok()?,
+        before: <Option<String> as InputType>::parse(argument("before")).ok()?,
+    };
+    let size = request.first_page_size().ok()??;
+    let order_by = match argument("orderBy") {
+        Some(value) => <FeedbackOrder as InputType>::parse(Some(value)).ok()?,
+        None => FeedbackOrder::default(),
+    };
+    let filter = <Option<FeedbackFilter> as InputType>::parse(argument("filter"))
+        .ok()?
+        .unwrap_or_default();
+    Some(FirstFeedbackPage {
+        commitment_id: 0,
+        size,
+        filter: DomainFilter {
+            kind: filter.kind.map(Into::into),
+            awaiting_response: filter.awaiting_response,
+        },
+        order: order(order_by),
+        audience,
+    })
 }
 
 /// A commitment's feedback in figures.

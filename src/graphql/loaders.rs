@@ -6,21 +6,35 @@ use std::collections::HashMap;
 
 use async_graphql::{ErrorExtensions, dataloader::Loader};
 use entity::{
-    action_plan, action_plan_translation, commitment, commitment_translation, country, focal_point,
-    institution, institution_translation, milestone, milestone_translation, policy_area,
+    action_plan, action_plan_translation, commitment, commitment_translation, country, feedback,
+    focal_point, institution, institution_translation, milestone, milestone_translation,
+    policy_area,
 };
 use sea_orm::DatabaseConnection;
 
-use crate::catalog::lookups;
+use crate::{
+    catalog::{lookups, pagination::Page},
+    feedback::read,
+};
 
 /// Reads catalogue rows in batches for the data loader.
 pub struct CatalogLoader {
     db: DatabaseConnection,
+    /// Whose request it serves: what feedback it may see.
+    audience: read::Audience,
 }
 
 impl CatalogLoader {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self::for_audience(db, read::Audience::Public)
+    }
+
+    pub fn for_audience(db: DatabaseConnection, audience: read::Audience) -> Self {
+        Self { db, audience }
+    }
+
+    pub fn audience(&self) -> read::Audience {
+        self.audience
     }
 }
 
@@ -136,8 +150,8 @@ batch_key!(
         lookups::by_id::<entity::staff_account::Entity, _>(db, entity::staff_account::Column::Id, ids, |row| row.id)
     }
 );
-batch_key!(FeedbackById => entity::feedback::Model, |db, ids| {
-    lookups::by_id::<entity::feedback::Entity, _>(db, entity::feedback::Column::Id, ids, |row| row.id)
+batch_key!(FeedbackById => feedback::Model, |db, ids| {
+    lookups::by_id::<feedback::Entity, _>(db, feedback::Column::Id, ids, |row| row.id)
 });
 
 batch_key!(CampaignById => entity::campaign::Model, |db, ids| {
@@ -158,3 +172,56 @@ batch_key!(MilestonesOfCampaign => Vec<milestone::Model>, |db, ids| {
 batch_key!(MetricsOfActivity => Vec<entity::awareness_metric::Model>, |db, ids| {
     lookups::metrics_of_activities(db, ids)
 });
+
+/// The first page of a commitment's comments, as one item of a list asks
+/// for it: the pages of every commitment of the list, with the same
+/// arguments, are read in one statement.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FirstFeedbackPage {
+    pub commitment_id: i64,
+    pub size: u64,
+    pub filter: read::FeedbackFilter,
+    pub order: read::FeedbackOrder,
+    pub audience: read::Audience,
+}
+
+impl Loader<FirstFeedbackPage> for CatalogLoader {
+    type Value = Page<feedback::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[FirstFeedbackPage],
+    ) -> Result<HashMap<FirstFeedbackPage, Self::Value>, Self::Error> {
+        // Keys asking the same page of different commitments share a query.
+        let mut groups: HashMap<FirstFeedbackPage, Vec<i64>> = HashMap::new();
+        for key in keys {
+            let shape = FirstFeedbackPage {
+                commitment_id: 0,
+                ..key.clone()
+            };
+            groups.entry(shape).or_default().push(key.commitment_id);
+        }
+        let mut found = HashMap::with_capacity(keys.len());
+        for (shape, ids) in groups {
+            let pages = read::first_pages_by_commitment(
+                &self.db,
+                &ids,
+                shape.size,
+                &shape.filter,
+                shape.order,
+                shape.audience,
+            )
+            .await
+            .map_err(|err| err.extend())?;
+            for (commitment_id, page) in pages {
+                let key = FirstFeedbackPage {
+                    commitment_id,
+                    ..shape.clone()
+                };
+                found.insert(key, page);
+            }
+        }
+        Ok(found)
+    }
+}

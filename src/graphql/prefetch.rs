@@ -114,6 +114,20 @@ pub fn commitments<'a>(
                 .await?;
             action_plans(loader, found.into_values().collect(), plan).await?;
         }
+        // The first page of comments of every commitment, per shape asked
+        // (aliases may ask several).
+        for field in look.field("feedback").selection_fields() {
+            if let Some(shape) =
+                super::feedback::first_page_shape(&field, loader.loader().audience())
+            {
+                loader
+                    .load_many(ids.iter().map(|&commitment_id| FirstFeedbackPage {
+                        commitment_id,
+                        ..shape.clone()
+                    }))
+                    .await?;
+            }
+        }
         Ok(())
     })
 }

@@ -78,3 +78,72 @@ on_both_backends! {
         assert!(large <= 17, "a page took {large} statements");
     }
 }
+
+const WITH_FEEDBACK: &str = r#"query($first: Int!) { commitments(first: $first) {
+    nodes { code feedback(first: 3) { nodes { body } pageInfo { hasNextPage } } }
+} }"#;
+
+/// Commitment `n` (1-based) gets `n % 5` published comments, newest last
+/// written, and one hidden comment that no list may show.
+async fn comment_on_every_commitment(app: &TestApp) {
+    use entity::{commitment, feedback};
+    use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder};
+    let commitments = commitment::Entity::find()
+        .order_by_asc(commitment::Column::Code)
+        .all(app.conn())
+        .await
+        .expect("commitments");
+    let mut rows = Vec::new();
+    for (index, row) in commitments.iter().enumerate() {
+        let count = (index + 1) % 5;
+        for (n, status) in (0..count).map(|n| (n, "published")).chain([(9, "hidden")]) {
+            rows.push(feedback::ActiveModel {
+                commitment_id: Set(row.id),
+                depth: Set(0),
+                kind: Set("comment".to_owned()),
+                body: Set(format!("{} #{n}", row.code)),
+                notify_on_response: Set(false),
+                status: Set(status.to_owned()),
+                official: Set(false),
+                created_at: Set(chrono::Utc::now()),
+                support_count: Set(0),
+                ..Default::default()
+            });
+        }
+    }
+    feedback::Entity::insert_many(rows)
+        .exec_without_returning(app.conn())
+        .await
+        .expect("comments inserted");
+}
+
+on_both_backends! {
+    async fn the_newest_comments_of_a_page_of_commitments_cost_one_statement(backend: Backend) {
+        let app = TestApp::empty(backend).await;
+        import::import_json(app.conn(), &generated_catalog(60).to_string())
+            .await
+            .expect("generated catalogue imports");
+        comment_on_every_commitment(&app).await;
+        let mut costs = Vec::new();
+        for first in [5, 50] {
+            let before = app.database.db.statements_run();
+            let reply = app.query(WITH_FEEDBACK, json!({ "first": first })).await;
+            costs.push(app.database.db.statements_run() - before);
+            let nodes = reply.data()["commitments"]["nodes"].as_array().expect("nodes").clone();
+            assert_eq!(nodes.len(), first);
+            for (index, node) in nodes.iter().enumerate() {
+                let code = node["code"].as_str().expect("code");
+                let count = (index + 1) % 5;
+                // The newest first (the highest number last written), at most 3.
+                let expected: Vec<Value> = (0..count)
+                    .rev()
+                    .take(3)
+                    .map(|n| json!({ "body": format!("{code} #{n}") }))
+                    .collect();
+                assert_eq!(node["feedback"]["nodes"], json!(expected), "{code}");
+                assert_eq!(node["feedback"]["pageInfo"]["hasNextPage"], json!(count > 3), "{code}");
+            }
+        }
+        assert_eq!(costs[0], costs[1], "statements must not grow with the page size: {costs:?}");
+    }
+}
