@@ -526,6 +526,9 @@ class Harness:
         self.stop_all()
 
 
+# What the report's text says of a run (kept with its figures).
+SETTINGS = ("run_at", "smoke", "profile", "scales", "rounds", "duration", "warmup", "peers", "q5_connections", "q5_delay_ms")
+
 SCALE_COMMITMENTS = {"tiny": 30, "small": 24, "world": 5000, "stress": 5000}
 
 
@@ -594,10 +597,57 @@ def machine_lines(args):
     ]
 
 
+def targets(summary, scales):
+    """The benchmark issue's targets, each met or missed, from this run."""
+    main = scales[0]
+    verdict = lambda ok: "met" if ok else "**missed**"
+    lines = ["", "## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
+
+    def get(workload, variant, conns, scale=main):
+        return summary.get((scale, workload, variant, conns))
+
+    for workload in ("Q1", "Q2", "Q3"):
+        for variant in sorted(CACHED):
+            s, static = get(workload, variant, 32), get("Q1", "static", 32)
+            if s and static and static["rps"]:
+                share = s["rps"] / static["rps"]
+                ok = share >= 0.5 and s["p99_ms"] < 5
+                lines.append(f"| {workload} cached ({variant}) ≥ 50 % of static, p99 < 5 ms at 32 connections "
+                             f"| {100 * share:.0f} %, p99 {fmt(s['p99_ms'], 2)} ms | {verdict(ok)} |")
+    for workload in ("Q1", "Q2", "Q3", "Q4"):
+        o, p = get(workload, "ogp-pg", 32), get(workload, "postgraphile", 32)
+        if o and p and p["rps"]:
+            ratio = o["rps"] / p["rps"]
+            ok = ratio >= 2 and o["p99_ms"] < 50
+            lines.append(f"| {workload} uncached on PostgreSQL ≥ 2× PostGraphile, p99 < 50 ms (32 connections) "
+                         f"| {ratio:.2f}×, p99 {fmt(o['p99_ms'], 2)} ms | {verdict(ok)} |")
+    for variant, floor in (("ogp-pg", 2000), ("ogp-sqlite", 1000)):
+        s = summary.get((main, "Q5", variant, next((k[3] for k in summary if k[1] == "Q5" and k[2] == variant), 0)))
+        if s:
+            ok = s["rps"] >= floor and not s.get("lost")
+            lines.append(f"| Q5 on {variant} ≥ {floor:,} accepted comments/s, none lost "
+                         f"| {fmt(s['rps'], 0)}/s, {fmt(s.get('lost'))} lost | {verdict(ok)} |")
+    if "stress" in scales and "small" in scales:
+        for variant in ("ogp-pg", "ogp-sqlite"):
+            big, small = get("Q1", variant, 1, "stress"), get("Q1", variant, 1, "small")
+            if big and small and small["p50_ms"]:
+                ratio = big["p50_ms"] / small["p50_ms"]
+                lines.append(f"| Q1 p50 at stress within 1.5× of small ({variant}) | {ratio:.2f}× | {verdict(ratio <= 1.5)} |")
+    else:
+        lines.append("| Q1 p50 at stress within 1.5× of small | not measured: this run had no stress scale | – |")
+    peak = max((s["peak_rss_mb"] or 0 for key, s in summary.items()
+                if key[3] == 32 and key[2].startswith("ogp-")), default=None)
+    if peak is not None:
+        lines.append(f"| ogp-pulse peak RSS < 150 MB under 32 connections | {fmt(peak, 0)} MB | {verdict(peak < 150)} |")
+    return lines
+
+
 def write_report(args, harness, path):
     summary = summarize(harness.results)
     lines = ["# ogp-pulse benchmark results", ""]
-    lines.append(f"Run by `bench/run.sh{' --smoke' if args.smoke else ''}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
+    run_at = getattr(args, "run_at", None) or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
+    args.run_at = run_at
+    lines.append(f"Run by `bench/run.sh{' --smoke' if args.smoke else ''}` on {run_at}. "
                  f"Each figure is the median of {args.rounds} round(s) of {args.duration} s "
                  f"(after {args.warmup} s of warm-up), runs interleaved across variants; "
                  "the range in brackets is the lowest and highest round.")
@@ -680,10 +730,13 @@ def write_report(args, harness, path):
                 cells = [fmt((summary.get((scale, workload, variant, 1)) or {}).get("p50_ms"), 2) for scale in scales]
                 if any(c != "–" for c in cells):
                     lines.append(f"| {workload} | {variant} | " + " | ".join(cells) + " |")
+    lines += targets(summary, scales)
     if not args.peers:
         lines += ["", "PostGraphile and pgbench were left out of this run (`--no-peers`).", ""]
     path.write_text("\n".join(lines))
-    (path.parent / (path.stem + ".json")).write_text(json.dumps(harness.results, indent=1))
+    settings = {key: getattr(args, key) for key in SETTINGS}
+    (path.parent / (path.stem + ".json")).write_text(
+        json.dumps({"settings": settings, "checks": harness.checks, "results": harness.results}, indent=1))
     return summary
 
 
@@ -707,6 +760,8 @@ def main():
     parser.add_argument("--work-dir", default=None, help="where databases and bodies go (kept between runs)")
     parser.add_argument("--regenerate", action="store_true", help="generate the data again even if present")
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite the report from the last run's figures (RESULTS.json), measuring nothing")
     args = parser.parse_args()
 
     if args.smoke:
@@ -734,6 +789,14 @@ def main():
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk is not installed (bench/run.sh installs it)")
     harness = Harness(args)
+    if args.report_only:
+        # Rewrite the report from the figures of the last run (RESULTS.json).
+        saved = json.loads((Path(args.output).parent / (Path(args.output).stem + ".json")).read_text())
+        for key, value in saved["settings"].items():
+            setattr(args, key, value)
+        harness.results, harness.checks = saved["results"], saved["checks"]
+        write_report(args, harness, Path(args.output))
+        return
     try:
         harness.run()
         summary = write_report(args, harness, Path(args.output))
