@@ -376,7 +376,6 @@ pub(super) async fn commitment_feedback(
             size,
             filter: domain,
             order: order(order_by),
-            audience: audience(ctx),
         };
         let page = super::loader(ctx)?
             .load_one(key)
@@ -388,12 +387,11 @@ pub(super) async fn commitment_feedback(
 }
 
 /// The first page a `feedback` field selected below a list of commitments
-/// asks for (its arguments read as the resolver will read them), for
-/// `audience`; `None` when it asks for another page or is malformed (the
-/// resolver then reports it).
+/// asks for (its arguments read as the resolver will read them); `None`
+/// when it asks for another page or is malformed (the resolver then
+/// reports it).
 pub(super) fn first_page_shape(
     field: &async_graphql::SelectionField<'_>,
-    audience: Audience,
 ) -> Option<FirstFeedbackPage> {
     let arguments = field.arguments().ok()?;
     let argument = |name: &str| {
@@ -424,7 +422,6 @@ pub(super) fn first_page_shape(
             awaiting_response: filter.awaiting_response,
         },
         order: order(order_by),
-        audience,
     })
 }
 

@@ -32,10 +32,6 @@ impl CatalogLoader {
     pub fn for_audience(db: DatabaseConnection, audience: read::Audience) -> Self {
         Self { db, audience }
     }
-
-    pub fn audience(&self) -> read::Audience {
-        self.audience
-    }
 }
 
 /// Declares a key type and how a batch of such keys is answered. `$db` and
@@ -175,14 +171,14 @@ batch_key!(MetricsOfActivity => Vec<entity::awareness_metric::Model>, |db, ids| 
 
 /// The first page of a commitment's comments, as one item of a list asks
 /// for it: the pages of every commitment of the list, with the same
-/// arguments, are read in one statement.
+/// arguments, are read in one statement, as the request's audience sees
+/// them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FirstFeedbackPage {
     pub commitment_id: i64,
     pub size: u64,
     pub filter: read::FeedbackFilter,
     pub order: read::FeedbackOrder,
-    pub audience: read::Audience,
 }
 
 impl Loader<FirstFeedbackPage> for CatalogLoader {
@@ -210,7 +206,8 @@ impl Loader<FirstFeedbackPage> for CatalogLoader {
                 shape.size,
                 &shape.filter,
                 shape.order,
-                shape.audience,
+                // The request's own: every key of this loader shares it.
+                self.audience,
             )
             .await
             .map_err(|err| err.extend())?;

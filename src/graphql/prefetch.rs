@@ -117,9 +117,7 @@ pub fn commitments<'a>(
         // The first page of comments of every commitment, per shape asked
         // (aliases may ask several).
         for field in look.field("feedback").selection_fields() {
-            if let Some(shape) =
-                super::feedback::first_page_shape(&field, loader.loader().audience())
-            {
+            if let Some(shape) = super::feedback::first_page_shape(&field) {
                 loader
                     .load_many(ids.iter().map(|&commitment_id| FirstFeedbackPage {
                         commitment_id,
