@@ -67,6 +67,20 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// When digests with these settings are due.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            frequency: self.frequency,
+            send_hour: self.send_hour,
+            zone: self.time_zone,
+        }
+    }
+
+    /// The send hour as stored (always 0-23).
+    fn stored_hour(&self) -> i32 {
+        i32::try_from(self.send_hour).unwrap_or(0)
+    }
+
     /// Checks raw choices; errors name the input field at fault.
     pub fn parse(
         frequency: Frequency,
@@ -216,15 +230,15 @@ pub async fn subscribe(
             };
             row.frequency = Set(settings.frequency.as_str().to_owned());
             row.language = Set(settings.language.as_str().to_owned());
-            row.send_hour = Set(i32::try_from(settings.send_hour).unwrap_or(0));
+            row.send_hour = Set(settings.stored_hour());
             row.time_zone = Set(settings.time_zone.name().to_owned());
             row.updated_at = Set(now);
             if confirmed {
                 // A changed schedule starts with its next slot, not at once.
-                if let Some(slot) = settings_schedule(&settings).latest(now) {
+                if let Some(slot) = settings.schedule().latest(now) {
                     let changed = current.as_ref().is_some_and(|row| {
                         row.frequency != settings.frequency.as_str()
-                            || row.send_hour != i32::try_from(settings.send_hour).unwrap_or(0)
+                            || row.send_hour != settings.stored_hour()
                             || row.time_zone != settings.time_zone.name()
                     });
                     if changed {
@@ -253,14 +267,6 @@ pub async fn subscribe(
         })
     })
     .await
-}
-
-fn settings_schedule(settings: &Settings) -> Schedule {
-    Schedule {
-        frequency: settings.frequency,
-        send_hour: settings.send_hour,
-        zone: settings.time_zone,
-    }
 }
 
 async fn request_confirmation<C: ConnectionTrait>(
