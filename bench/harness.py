@@ -314,7 +314,6 @@ class Harness:
         depth = int(len(cursors) * 0.8) + 1 if cursors else 0
         variables["Q4"] = {"after": cursors[depth - 1] if depth else None}
         variables["Q4_depth"] = depth
-        data, _ = self.graphql(server, "Q1", {})
         subject = self.commitment_id(server)
         variables["Q5"] = {"commitmentId": subject}
         variables["Q6"] = {"subject": subject}
