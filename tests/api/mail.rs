@@ -13,7 +13,7 @@ use ogp_pulse::{
     import,
     mail::{
         delivery::{DeliveryReport, Sender, deliver_due},
-        outbox::{NewMail, claim, enqueue},
+        outbox::{NewMail, claim, enqueue, purge_finished},
         transport::MailTransport,
     },
     staff::Role,
@@ -273,6 +273,24 @@ on_both_backends! {
         let later = deliver_due(app.conn(), &sender, now + Duration::minutes(6)).await.expect("delivery");
         assert_eq!(later, DeliveryReport { sent: 1, ..DeliveryReport::default() });
         assert_eq!(eml_files(dir.path()).len(), 1);
+    }
+
+    async fn finished_mail_is_purged_after_its_keeping_time_and_waiting_mail_never(backend: Backend) {
+        let app = TestApp::empty(backend).await;
+        mail(&app, "test:sent", "citizen@example.net").await;
+        let dir = tempfile::tempdir().expect("folder");
+        let now = Utc::now();
+        deliver_due(app.conn(), &files_sender(dir.path()), now).await.expect("delivery");
+        mail(&app, "test:waiting", "other@example.net").await;
+        let keep = Duration::days(30);
+        // Not yet old enough: nothing goes.
+        assert_eq!(purge_finished(app.conn(), now - keep).await.expect("purge"), 0);
+        assert_eq!(rows(&app).await.len(), 2);
+        // Long after: the delivered message goes, the waiting one stays.
+        let later = now + Duration::days(31);
+        assert_eq!(purge_finished(app.conn(), later - keep).await.expect("purge"), 1);
+        let left = rows(&app).await;
+        assert_eq!(left.iter().map(|row| row.dedupe_key.as_str()).collect::<Vec<_>>(), ["test:waiting"]);
     }
 
     async fn two_senders_at_once_deliver_each_message_once(backend: Backend) {
