@@ -83,15 +83,12 @@ impl AppState {
         let metrics = Arc::new(Metrics::new());
         let ttl = std::time::Duration::from_secs(api.response_cache_ttl_seconds);
         let response_cache = (!ttl.is_zero()).then(|| {
+            let bytes = api.response_cache_mib.saturating_mul(1 << 20);
             let cache = Arc::new(match &shared {
                 Some(store) => {
-                    ResponseCache::shared(Arc::clone(store), ttl, metrics.cache_counters())
+                    ResponseCache::shared(Arc::clone(store), ttl, bytes, metrics.cache_counters())
                 }
-                None => ResponseCache::in_process(
-                    ttl,
-                    api.response_cache_mib.saturating_mul(1 << 20),
-                    metrics.cache_counters(),
-                ),
+                None => ResponseCache::in_process(ttl, bytes, metrics.cache_counters()),
             });
             response_cache::watch_external_writes(Arc::downgrade(&cache), db.background.clone());
             cache

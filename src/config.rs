@@ -264,7 +264,8 @@ pub struct ApiArgs {
     )]
     pub response_cache_ttl_seconds: u64,
 
-    /// Memory the in-process response cache may use (without Redis), in MiB.
+    /// Memory the response cache may use in this process, in MiB: all of it
+    /// without Redis, near copies of Redis's bodies with it.
     #[arg(long, env = "OGP_PULSE_RESPONSE_CACHE_MIB", default_value_t = 64)]
     pub response_cache_mib: u64,
 

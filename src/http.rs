@@ -21,6 +21,7 @@ use poem::{
     web::{Data, Html, websocket::WebSocket},
 };
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::{
     app::AppState,
@@ -29,7 +30,9 @@ use crate::{
     graphql,
     language::LanguagePreference,
     persisted_queries,
-    response_cache::{CachedResponse, Lookup, ResponseCache, etag_of, normalize_document},
+    response_cache::{
+        CachedResponse, Lookup, RawDigest, ResponseCache, etag_of, normalize_document,
+    },
     staff::{
         Actor,
         credentials::{self, Refusal},
@@ -49,6 +52,10 @@ pub fn graphiql() -> Html<String> {
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
 #[handler]
 pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -> Response {
+    let shortcut = match Shortcut::try_answer(request, state, &[]).await {
+        Ok(answered) => return answered,
+        Err(shortcut) => shortcut,
+    };
     let parsed = url_parameters(request).and_then(|mut parameters| {
         let lang = parameters.lang.take();
         parameters.into_graphql().map(|graphql| (graphql, lang))
@@ -84,7 +91,7 @@ pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -
             .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return response;
     }
-    execute(request, state, graphql_request, lang, false).await
+    execute(request, state, graphql_request, lang, false, shortcut).await
 }
 
 /// `GET /graphql/ws`: subscriptions over a websocket, with the
@@ -151,6 +158,10 @@ pub async fn graphql_post(
             );
         }
     };
+    let shortcut = match Shortcut::try_answer(request, state, &bytes).await {
+        Ok(answered) => return answered,
+        Err(shortcut) => shortcut,
+    };
     let value: serde_json::Value = match serde_json::from_slice(&bytes) {
         Ok(value) => value,
         Err(err) => {
@@ -191,7 +202,72 @@ pub async fn graphql_post(
         &graphql_request.query,
         graphql_request.operation_name.as_deref(),
     );
-    execute(request, state, graphql_request, lang, mutation).await
+    execute(request, state, graphql_request, lang, mutation, shortcut).await
+}
+
+/// What an anonymous request's raw bytes told before any parsing: a request
+/// repeated byte for byte leads to the cache key it led to before, so a hit
+/// is answered without reading its JSON or GraphQL.
+#[derive(Default)]
+struct Shortcut {
+    /// The digest of the bytes that decide the answer (none: not cacheable).
+    raw: Option<RawDigest>,
+    /// The key remembered for them, and what looking it up found.
+    looked: Option<(Arc<str>, Lookup)>,
+}
+
+impl Shortcut {
+    /// Answers from the cache when the request was seen before and its
+    /// answer is fresh; otherwise gives what was learnt on the way.
+    async fn try_answer(http: &Request, state: &AppState, body: &[u8]) -> Result<Response, Self> {
+        let Some(cache) = &state.response_cache else {
+            return Err(Self::default());
+        };
+        if http.header(header::AUTHORIZATION).is_some() {
+            return Err(Self::default());
+        }
+        let started = Instant::now();
+        let raw = Self::digest(http, state, body);
+        let Some(key) = cache.remembered_key(&raw) else {
+            return Err(Self {
+                raw: Some(raw),
+                looked: None,
+            });
+        };
+        match cache.lookup(&key).await {
+            Lookup::Hit(entry) => {
+                state.metrics.request("query", started.elapsed(), false);
+                let public_get = http.method() == poem::http::Method::GET;
+                Ok(Answer::cached(&entry).into_response(http, public_get))
+            }
+            other => Err(Self {
+                raw: Some(raw),
+                looked: Some((key, other)),
+            }),
+        }
+    }
+
+    /// Everything the cache key is computed from: the method, the body, the
+    /// URL parameters (query, variables, `lang`), `Accept-Language`, and the
+    /// day.
+    fn digest(http: &Request, state: &AppState, body: &[u8]) -> RawDigest {
+        let today = state.clock.now().date_naive().to_string();
+        let parts: [&[u8]; 5] = [
+            http.method().as_str().as_bytes(),
+            body,
+            http.uri().query().unwrap_or_default().as_bytes(),
+            http.header(header::ACCEPT_LANGUAGE)
+                .unwrap_or_default()
+                .as_bytes(),
+            today.as_bytes(),
+        ];
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+        hasher.finalize().into()
+    }
 }
 
 /// Fills in the document of an automatic persisted query (see
@@ -224,6 +300,7 @@ async fn execute(
     request: async_graphql::Request,
     lang: Option<String>,
     mutation: bool,
+    shortcut: Shortcut,
 ) -> Response {
     let started = Instant::now();
     if request.query.trim().is_empty() {
@@ -247,7 +324,13 @@ async fn execute(
     let anonymous = matches!(actor, Actor::Anonymous);
     let public_get = anonymous && http.method() == poem::http::Method::GET;
     let cache_key = match &state.response_cache {
-        Some(_) if anonymous && !mutation => Some(cache_key(state, &request, &language)),
+        Some(cache) if anonymous && !mutation => {
+            let key = cache_key(state, &request, &language);
+            if let Some(raw) = shortcut.raw {
+                cache.remember_key(raw, &key);
+            }
+            Some(key)
+        }
         _ => None,
     };
     let client_address = client_address(http, state.trusted_proxies);
@@ -268,7 +351,14 @@ async fn execute(
     .data(Arc::clone(&touched));
 
     let answer = match (&state.response_cache, cache_key) {
-        (Some(cache), Some(key)) => cached(cache, &key, state, request, &touched).await,
+        (Some(cache), Some(key)) => {
+            // The shortcut's look-up stands if it was for this very key.
+            let looked = shortcut
+                .looked
+                .filter(|(remembered, _)| **remembered == *key)
+                .map(|(_, lookup)| lookup);
+            cached(cache, &key, looked, state, request, &touched).await
+        }
         (cache, _) => {
             let answer = Answer::of(run(state, request).await);
             // After the write's transaction committed: stale everywhere now.
@@ -310,13 +400,18 @@ fn cache_key(
 async fn cached(
     cache: &ResponseCache,
     key: &str,
+    looked: Option<Lookup>,
     state: &AppState,
     request: async_graphql::Request,
     touched: &graphql::Touched,
 ) -> Answer {
     // Held until the response is stored: others asking meanwhile wait.
     let mut computing = None;
-    let versions = match cache.lookup(key).await {
+    let first = match looked {
+        Some(lookup) => lookup,
+        None => cache.lookup(key).await,
+    };
+    let versions = match first {
         Lookup::Hit(entry) => return Answer::cached(&entry),
         Lookup::Bypass => None,
         Lookup::Miss(_) => {
@@ -367,7 +462,7 @@ async fn run(state: &AppState, request: async_graphql::Request) -> async_graphql
 
 /// A GraphQL answer ready to send.
 struct Answer {
-    body: String,
+    body: bytes::Bytes,
     /// No errors: it may be kept.
     ok: bool,
     /// Seconds it may be kept without asking, from the schema's hints.
@@ -395,7 +490,7 @@ impl Answer {
                 .to_owned()
         });
         Self {
-            body,
+            body: body.into(),
             ok,
             max_age,
             etag: None,
@@ -426,7 +521,7 @@ impl Answer {
             .header(header::VARY, "Accept-Language, Authorization")
             .header(header::CACHE_CONTROL, cache_control);
         if keepable {
-            let etag = self.etag.unwrap_or_else(|| etag_of(self.body.as_bytes()));
+            let etag = self.etag.unwrap_or_else(|| etag_of(&self.body));
             let unchanged = http.header(header::IF_NONE_MATCH).is_some_and(|tags| {
                 tags.split(',')
                     .any(|tag| tag.trim() == etag || tag.trim() == "*")

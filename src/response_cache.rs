@@ -11,6 +11,13 @@
 //!
 //! When Redis cannot answer, nothing is cached or served from the cache
 //! until it can, and areas written meanwhile are bumped as soon as it does.
+//!
+//! Two shortcuts keep a hit cheap. Each instance remembers which key the
+//! exact bytes of a request led to, so a repeated request is answered without
+//! parsing its JSON or GraphQL; and with Redis, each instance keeps a near
+//! copy of the bodies it has seen, so a hit only asks Redis for the three
+//! version numbers, not for the body. Neither changes what is fresh: the
+//! versions are always the current ones.
 
 use std::{
     sync::{
@@ -20,6 +27,7 @@ use std::{
     time::Duration,
 };
 
+use bytes::Bytes;
 use entity::data_version;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
@@ -51,7 +59,9 @@ pub type Versions = [u64; 3];
 /// read.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CachedResponse {
-    pub body: String,
+    /// Shared, not copied, by every answer that sends it.
+    #[serde(with = "body_text")]
+    pub body: Bytes,
     pub etag: String,
     /// Seconds browsers may keep it without asking (the schema's hints).
     pub max_age: i32,
@@ -62,8 +72,8 @@ pub struct CachedResponse {
 }
 
 impl CachedResponse {
-    pub fn new(body: String, max_age: i32, read: u8, versions: Versions) -> Self {
-        let etag = etag_of(body.as_bytes());
+    pub fn new(body: Bytes, max_age: i32, read: u8, versions: Versions) -> Self {
+        let etag = etag_of(&body);
         Self {
             body,
             etag,
@@ -78,6 +88,23 @@ impl CachedResponse {
             .iter()
             .enumerate()
             .all(|(index, (bit, _))| self.read & bit == 0 || self.versions[index] == current[index])
+    }
+}
+
+/// A body kept in Redis as the JSON text it is, not as an array of bytes.
+mod body_text {
+    use bytes::Bytes;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(body: &Bytes, serializer: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(body) {
+            Ok(text) => serializer.serialize_str(text),
+            Err(_) => Err(serde::ser::Error::custom("a response body is not UTF-8")),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Bytes, D::Error> {
+        String::deserialize(deserializer).map(Bytes::from)
     }
 }
 
@@ -178,12 +205,102 @@ enum Store {
         entries: moka::future::Cache<String, Arc<CachedResponse>>,
         versions: [AtomicU64; 3],
     },
-    Shared(Arc<SharedStore>),
+    Shared {
+        store: Arc<SharedStore>,
+        /// The version keys, in the order of `AREAS`.
+        version_keys: Vec<String>,
+        /// Bodies this instance has stored or fetched: a hit then needs only
+        /// the versions from Redis.
+        near: Entries,
+        versions: Arc<VersionReads>,
+    },
 }
+
+/// Reads the versions from Redis for many look-ups at once. A look-up may
+/// only use a read sent after it began (an earlier one could miss a write
+/// that finished just before), so while a read is in flight new look-ups
+/// wait for the next, which then answers all of them: under load one round
+/// trip serves every look-up that arrived during the previous one.
+struct VersionReads {
+    store: Arc<SharedStore>,
+    /// The version keys, in the order of `AREAS`.
+    keys: Vec<String>,
+    queue: std::sync::Mutex<VersionQueue>,
+}
+
+#[derive(Default)]
+struct VersionQueue {
+    waiting: Vec<tokio::sync::oneshot::Sender<Option<Versions>>>,
+    reading: bool,
+}
+
+impl VersionReads {
+    /// The current versions (`None`: Redis did not answer).
+    async fn current(self: &Arc<Self>) -> Option<Versions> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let start_reading = {
+            let mut queue = self.queue();
+            queue.waiting.push(answer);
+            !std::mem::replace(&mut queue.reading, true)
+        };
+        if start_reading {
+            // A task of its own: a caller that goes away must not strand
+            // the others.
+            let reads = Arc::clone(self);
+            tokio::spawn(async move { reads.read_while_asked().await });
+        }
+        answered.await.ok().flatten()
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, VersionQueue> {
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn read_while_asked(&self) {
+        loop {
+            let batch = {
+                let mut queue = self.queue();
+                if queue.waiting.is_empty() {
+                    queue.reading = false;
+                    return;
+                }
+                std::mem::take(&mut queue.waiting)
+            };
+            let versions = self.read().await;
+            for waiter in batch {
+                // A waiter that went away needs no answer.
+                let _ = waiter.send(versions);
+            }
+        }
+    }
+
+    async fn read(&self) -> Option<Versions> {
+        let outcome: Result<Vec<Option<u64>>, _> = redis::cmd("MGET")
+            .arg(&self.keys)
+            .query_async(&mut self.store.connection())
+            .await;
+        self.store.observe(&outcome);
+        let values = outcome.ok()?;
+        let mut current = [0u64; 3];
+        for (slot, value) in current.iter_mut().zip(values) {
+            *slot = value.unwrap_or(0);
+        }
+        Some(current)
+    }
+}
+
+type Entries = moka::sync::Cache<String, Arc<CachedResponse>>;
+
+/// The digest of a request's raw bytes (see `RawRequest` in `http`).
+pub type RawDigest = [u8; 32];
 
 pub struct ResponseCache {
     store: Store,
     ttl: Duration,
+    /// The key each raw request led to, so a repeated request skips parsing.
+    remembered: moka::sync::Cache<RawDigest, Arc<str>>,
     /// One lock per key being computed: concurrent misses wait for the first.
     flights: moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>>,
     /// Areas written while Redis could not be told.
@@ -198,13 +315,31 @@ fn flights() -> moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>> {
         .build()
 }
 
+fn remembered() -> moka::sync::Cache<RawDigest, Arc<str>> {
+    moka::sync::Cache::builder()
+        .max_capacity(100_000)
+        .time_to_idle(Duration::from_secs(600))
+        .build()
+}
+
+/// Bodies up to `max_bytes`, kept at most `ttl`.
+fn entries(ttl: Duration, max_bytes: u64) -> Entries {
+    moka::sync::Cache::builder()
+        .weigher(|key: &String, value| weight(key, value))
+        .max_capacity(max_bytes)
+        .time_to_live(ttl)
+        .build()
+}
+
+fn weight(key: &str, value: &Arc<CachedResponse>) -> u32 {
+    u32::try_from(key.len() + value.body.len()).unwrap_or(u32::MAX)
+}
+
 impl ResponseCache {
     /// Kept in this process, up to `max_bytes` of bodies.
     pub fn in_process(ttl: Duration, max_bytes: u64, counts: CacheCounters) -> Self {
         let entries = moka::future::Cache::builder()
-            .weigher(|key: &String, value: &Arc<CachedResponse>| {
-                u32::try_from(key.len() + value.body.len()).unwrap_or(u32::MAX)
-            })
+            .weigher(|key: &String, value| weight(key, value))
             .max_capacity(max_bytes)
             .time_to_live(ttl)
             .build();
@@ -214,17 +349,39 @@ impl ResponseCache {
                 versions: Default::default(),
             },
             ttl,
+            remembered: remembered(),
             flights: flights(),
             unannounced: AtomicU8::new(0),
             counts,
         }
     }
 
-    /// Kept in Redis, shared by every instance.
-    pub fn shared(store: Arc<SharedStore>, ttl: Duration, counts: CacheCounters) -> Self {
+    /// Kept in Redis, shared by every instance, with near copies of up to
+    /// `near_bytes` of bodies in this process.
+    pub fn shared(
+        store: Arc<SharedStore>,
+        ttl: Duration,
+        near_bytes: u64,
+        counts: CacheCounters,
+    ) -> Self {
+        let version_keys: Vec<String> = AREAS
+            .iter()
+            .map(|(_, name)| store.key(&format!("version:{name}")))
+            .collect();
+        let versions = Arc::new(VersionReads {
+            store: Arc::clone(&store),
+            keys: version_keys.clone(),
+            queue: Default::default(),
+        });
         Self {
-            store: Store::Shared(store),
+            store: Store::Shared {
+                store,
+                version_keys,
+                near: entries(ttl, near_bytes),
+                versions,
+            },
             ttl,
+            remembered: remembered(),
             flights: flights(),
             unannounced: AtomicU8::new(0),
             counts,
@@ -244,11 +401,14 @@ impl ResponseCache {
             .collect()
     }
 
-    fn version_keys(store: &SharedStore) -> Vec<String> {
-        AREAS
-            .iter()
-            .map(|(_, name)| store.key(&format!("version:{name}")))
-            .collect()
+    /// The key a request with these raw bytes led to before, if any.
+    pub fn remembered_key(&self, raw: &RawDigest) -> Option<Arc<str>> {
+        self.remembered.get(raw)
+    }
+
+    /// Remembers the key a request with these raw bytes leads to.
+    pub fn remember_key(&self, raw: RawDigest, key: &str) {
+        self.remembered.insert(raw, Arc::from(key));
     }
 
     /// Looks `key` up and checks it against the current versions.
@@ -268,34 +428,30 @@ impl ResponseCache {
                 let current = versions.each_ref().map(|v| v.load(Ordering::Acquire));
                 Some((entries.get(key).await, current))
             }
-            Store::Shared(store) => {
+            Store::Shared {
+                store,
+                version_keys,
+                near,
+                versions,
+            } => {
                 let pending = self.unannounced.swap(0, Ordering::AcqRel);
-                if pending != 0 && !self.announce(store, pending).await {
+                if pending != 0 && !self.announce(store, version_keys, pending).await {
                     self.counts.errors.inc();
                     return Lookup::Bypass;
                 }
-                let mut keys = vec![store.key(&format!("response:{key}"))];
-                keys.extend(Self::version_keys(store));
-                let outcome: Result<Vec<Option<String>>, _> = redis::cmd("MGET")
-                    .arg(keys)
-                    .query_async(&mut store.connection())
-                    .await;
-                store.observe(&outcome);
-                match outcome {
-                    Ok(values) => {
-                        let entry = values
-                            .first()
-                            .cloned()
-                            .flatten()
-                            .and_then(|text| serde_json::from_str::<CachedResponse>(&text).ok())
-                            .map(Arc::new);
-                        let mut current = [0u64; 3];
-                        for (slot, value) in current.iter_mut().zip(values.iter().skip(1)) {
-                            *slot = value.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
-                        }
-                        Some((entry, current))
-                    }
-                    Err(_) => None,
+                match near.get(key) {
+                    Some(entry) => versions
+                        .current()
+                        .await
+                        .map(|current| (Some(entry), current)),
+                    None => Self::fetch(store, version_keys, key)
+                        .await
+                        .map(|(entry, current)| {
+                            if let Some(entry) = &entry {
+                                near.insert(key.to_owned(), Arc::clone(entry));
+                            }
+                            (entry, current)
+                        }),
                 }
             }
         };
@@ -317,6 +473,31 @@ impl ResponseCache {
         }
     }
 
+    /// The response kept under `key` in Redis, with the current versions.
+    async fn fetch(
+        store: &SharedStore,
+        version_keys: &[String],
+        key: &str,
+    ) -> Option<(Option<Arc<CachedResponse>>, Versions)> {
+        let outcome: Result<(Option<String>, Vec<Option<u64>>), _> = redis::pipe()
+            .cmd("GET")
+            .arg(store.key(&format!("response:{key}")))
+            .cmd("MGET")
+            .arg(version_keys)
+            .query_async(&mut store.connection())
+            .await;
+        store.observe(&outcome);
+        let (text, values) = outcome.ok()?;
+        let entry = text
+            .and_then(|text| serde_json::from_str::<CachedResponse>(&text).ok())
+            .map(Arc::new);
+        let mut current = [0u64; 3];
+        for (slot, value) in current.iter_mut().zip(values) {
+            *slot = value.unwrap_or(0);
+        }
+        Some((entry, current))
+    }
+
     /// Waits for any computation of `key` under way on this instance, and
     /// holds the key until the guard drops.
     pub async fn flight(&self, key: &str) -> tokio::sync::OwnedMutexGuard<()> {
@@ -332,10 +513,11 @@ impl ResponseCache {
             Store::Local { entries, .. } => {
                 entries.insert(key.to_owned(), Arc::new(response)).await;
             }
-            Store::Shared(store) => {
+            Store::Shared { store, near, .. } => {
                 let Ok(text) = serde_json::to_string(&response) else {
                     return;
                 };
+                near.insert(key.to_owned(), Arc::new(response));
                 let ttl_ms = u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX);
                 let outcome: Result<(), _> = redis::cmd("SET")
                     .arg(store.key(&format!("response:{key}")))
@@ -365,8 +547,12 @@ impl ResponseCache {
                     }
                 }
             }
-            Store::Shared(store) => {
-                if !self.announce(store, areas).await {
+            Store::Shared {
+                store,
+                version_keys,
+                ..
+            } => {
+                if !self.announce(store, version_keys, areas).await {
                     // Told as soon as Redis answers again, before any look-up.
                     self.unannounced.fetch_or(areas, Ordering::AcqRel);
                 }
@@ -374,11 +560,11 @@ impl ResponseCache {
         }
     }
 
-    async fn announce(&self, store: &SharedStore, areas: u8) -> bool {
+    async fn announce(&self, store: &SharedStore, version_keys: &[String], areas: u8) -> bool {
         let mut pipe = redis::pipe();
-        for (bit, name) in AREAS {
+        for ((bit, _), key) in AREAS.iter().zip(version_keys) {
             if areas & bit != 0 {
-                pipe.cmd("INCR").arg(store.key(&format!("version:{name}")));
+                pipe.cmd("INCR").arg(key);
             }
         }
         let outcome: Result<Vec<u64>, _> = pipe.query_async(&mut store.connection()).await;
@@ -563,7 +749,7 @@ mod tests {
         let Lookup::Miss(versions) = cache.lookup("k").await else {
             panic!("empty cache");
         };
-        let body = r#"{"data":{}}"#.to_owned();
+        let body = Bytes::from_static(br#"{"data":{}}"#);
         let entry = CachedResponse::new(body, 0, CATALOG | FEEDBACK, versions);
         cache.store("k", entry).await;
         assert!(matches!(cache.lookup("k").await, Lookup::Hit(_)));

@@ -54,6 +54,31 @@ on_both_backends! {
         assert_eq!(get.data()["commitment"]["language"], "fr");
     }
 
+    async fn repeated_requests_are_answered_from_the_cache_in_their_own_language(backend: Backend) {
+        // The same bytes asked in French and in English, twice each: the
+        // second round is answered from the cache (no statement), each time
+        // in the language asked, whether the header or `lang` chose it.
+        let app = with_some_french(backend).await;
+        // (path, Accept-Language, language answered)
+        let asks = [
+            ("/graphql", "fr", "fr"),
+            ("/graphql", "en", "en"),
+            ("/graphql?lang=en", "fr", "en"),
+        ];
+        for round in 0..2 {
+            for (path, accept, language) in asks {
+                let headers = [("accept-language", accept)];
+                let before = app.database.db.statements_run();
+                let reply = app.query_with_headers(path, TEXTS, &headers).await;
+                assert_eq!(reply.data()["commitment"]["language"], language, "{path} {headers:?}");
+                let cost = app.database.db.statements_run() - before;
+                if round == 1 {
+                    assert_eq!(cost, 0, "{path} {headers:?} comes from the cache");
+                }
+            }
+        }
+    }
+
     async fn unknown_or_unavailable_languages_fall_back_to_english(backend: Backend) {
         let app = with_some_french(backend).await;
         for header in ["ar", "*", "xx-invalid-tag, ;q=", "es;q=1.0"] {
