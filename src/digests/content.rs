@@ -16,7 +16,7 @@ use crate::{
     awareness::{Subject, figures},
     catalog::partial_date::PartialDate,
     error::AppResult,
-    feedback::read::{answered, published},
+    feedback::read::{published, unanswered},
 };
 
 /// Items listed per section before "and N more".
@@ -174,7 +174,7 @@ async fn commitment_news<C: ConnectionTrait>(
     let new_by_kind = count_by_kind(db, new.clone()).await?;
     let new_feedback = new_by_kind.iter().map(|(_, n)| n).sum();
     let awaiting = comments
-        .filter(feedback::Column::Id.not_in_subquery(answered()))
+        .filter(unanswered())
         .filter(feedback::Column::CreatedAt.lt(until));
     let awaiting_total = awaiting.clone().count(db).await?;
     let awaiting_rows = awaiting

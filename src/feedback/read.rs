@@ -7,7 +7,7 @@ use entity::feedback;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Select,
-    sea_query::{Expr, Func, Query},
+    sea_query::{Alias, Expr, Func, Query, SimpleExpr},
 };
 
 use crate::{
@@ -49,14 +49,30 @@ pub(crate) fn published() -> Select<feedback::Entity> {
     feedback::Entity::find().filter(feedback::Column::Status.eq(FeedbackStatus::Published.as_str()))
 }
 
-/// Ids of comments that have an official response.
-pub(crate) fn answered() -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(feedback::Column::ParentId)
-        .from(feedback::Entity)
-        .and_where(feedback::Column::Official.eq(true))
-        .and_where(feedback::Column::ParentId.is_not_null())
-        .to_owned()
+/// Whether a comment has an official response. Correlated, so each
+/// comment is checked through the replies' parent index instead of the
+/// database reading every official reply there is (as `id NOT IN (…)` did:
+/// 55 ms for one commitment's count at the OGP world scale).
+pub(crate) fn answered() -> SimpleExpr {
+    use sea_orm::sea_query::ExprTrait;
+    let reply = Alias::new("official_reply");
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(feedback::Entity, reply.clone())
+            .and_where(
+                Expr::col((reply.clone(), feedback::Column::ParentId))
+                    .equals((feedback::Entity, feedback::Column::Id)),
+            )
+            .and_where(Expr::col((reply, feedback::Column::Official)).eq(true))
+            .to_owned(),
+    )
+}
+
+/// Whether a comment still awaits an official response (see [`answered`]).
+pub(crate) fn unanswered() -> SimpleExpr {
+    use sea_orm::sea_query::ExprTrait;
+    answered().not()
 }
 
 /// Who reads a list: the public sees published feedback only, moderators
@@ -92,9 +108,9 @@ pub fn listing(
         Some(true) => {
             query = query
                 .filter(feedback::Column::Official.eq(false))
-                .filter(feedback::Column::Id.not_in_subquery(answered()));
+                .filter(unanswered());
         }
-        Some(false) => query = query.filter(feedback::Column::Id.in_subquery(answered())),
+        Some(false) => query = query.filter(answered()),
         None => {}
     }
     // Ids grow with time, so they order by age and make a unique key.
@@ -171,6 +187,7 @@ pub async fn summary<C: ConnectionTrait>(db: &C, commitment_id: i64) -> AppResul
     let comments = published()
         .filter(feedback::Column::CommitmentId.eq(commitment_id))
         .filter(feedback::Column::ParentId.is_null());
+    // Four small statements, side by side.
     let counts = comments
         .clone()
         .select_only()
@@ -181,26 +198,24 @@ pub async fn summary<C: ConnectionTrait>(db: &C, commitment_id: i64) -> AppResul
         )
         .group_by(feedback::Column::Kind)
         .into_model::<KindCount>()
-        .all(db)
-        .await?;
+        .all(db);
     let awaiting_response = comments
         .clone()
         .filter(feedback::Column::Official.eq(false))
-        .filter(feedback::Column::Id.not_in_subquery(answered()))
-        .count(db)
-        .await?;
+        .filter(unanswered())
+        .count(db);
     let first_comment = comments
         .clone()
         .filter(feedback::Column::Official.eq(false))
         .order_by_asc(feedback::Column::Id)
-        .one(db)
-        .await?;
+        .one(db);
     let first_response = feedback::Entity::find()
         .filter(feedback::Column::CommitmentId.eq(commitment_id))
         .filter(feedback::Column::Official.eq(true))
         .order_by_asc(feedback::Column::Id)
-        .one(db)
-        .await?;
+        .one(db);
+    let (counts, awaiting_response, first_comment, first_response) =
+        futures_util::try_join!(counts, awaiting_response, first_comment, first_response)?;
     let seconds_to_first_response = match (first_comment, first_response) {
         (Some(comment), Some(response)) => Some(
             (response.created_at - comment.created_at)
