@@ -134,9 +134,17 @@ fn filtered(filter: &CommitmentFilter) -> AppResult<Select<commitment::Entity>> 
             Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(&pattern).escape('\\'))
         };
         use commitment_translation::Column as Text;
-        let in_text = Query::select()
-            .column(Text::CommitmentId)
+        // Correlated and counted, so each commitment is checked on its own
+        // as the page walks the list in order, stopping once the page is
+        // full: an `IN (…)` over every translation made the database read
+        // and lower-case every text of every commitment for each page.
+        let matching_texts = Query::select()
+            .expr(Func::count(Expr::val(1)))
             .from(commitment_translation::Entity)
+            .and_where(
+                Expr::col((commitment_translation::Entity, Text::CommitmentId))
+                    .equals((commitment::Entity, commitment::Column::Id)),
+            )
             .cond_where(
                 matches(Text::Title)
                     .or(matches(Text::FullTitle))
@@ -153,7 +161,7 @@ fn filtered(filter: &CommitmentFilter) -> AppResult<Select<commitment::Entity>> 
                 commitment::Column::Code,
             ))))
             .like(LikeExpr::new(&pattern).escape('\\'))
-            .or(commitment::Column::Id.in_subquery(in_text)),
+            .or(Expr::from(matching_texts).gt(0)),
         );
     }
     Ok(query)
