@@ -174,7 +174,10 @@ class Harness:
     def database_url(self, backend, scale):
         if backend == "sqlite":
             return f"sqlite://{self.work / f'{scale}.db'}"
-        return f"{self.args.pg_url.rstrip('/')}/{self.pg_database(scale)}"
+        # Plain TCP on loopback for every client (ogp-pulse, PostGraphile,
+        # pgbench, psql): the machine's PostgreSQL offers TLS, which sqlx and
+        # libpq take by default and node-postgres does not.
+        return f"{self.args.pg_url.rstrip('/')}/{self.pg_database(scale)}?sslmode=disable"
 
     def pg_database(self, scale):
         return f"ogp_bench_{scale}{self.args.pg_suffix}"
