@@ -194,6 +194,8 @@ class Harness:
         marker = self.work / f"{backend}-{scale}.done"
         if marker.exists() and not self.args.regenerate:
             log(f"{backend} {scale}: data already generated")
+            self.checks.append((f"data {backend} {scale}",
+                                f"generated in {float(marker.read_text()):.0f} s by an earlier run, reused"))
             return
         if backend == "sqlite":
             for suffix in ("", "-wal", "-shm"):
