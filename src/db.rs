@@ -59,7 +59,7 @@ impl Database {
             // will carry personal data (commenter emails) once feedback lands.
             .sqlx_logging(false);
         let file_backed_sqlite =
-            options.get_url().starts_with("sqlite:") && !options.get_url().contains("memory");
+            options.get_url().starts_with("sqlite:") && !is_in_memory(options.get_url());
         if file_backed_sqlite {
             // Write-ahead logging: readers never wait for the writer, and a
             // commit appends to one file with one sync instead of writing and
@@ -133,6 +133,11 @@ fn normalize_url(url: &str) -> Result<String, ConnectError> {
         return Ok(format!("{url}{separator}mode=rwc"));
     }
     Err(ConnectError::UnsupportedUrl(redact_url(url)))
+}
+
+/// Whether a SQLite URL names a database kept in memory (no file to log to).
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 /// Hides the password of a URL before it is shown or logged.

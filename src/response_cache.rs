@@ -207,13 +207,20 @@ enum Store {
     },
     Shared {
         store: Arc<SharedStore>,
-        /// The version keys, in the order of `AREAS`.
-        version_keys: Vec<String>,
         /// Bodies this instance has stored or fetched: a hit then needs only
         /// the versions from Redis.
         near: Entries,
         versions: Arc<VersionReads>,
     },
+}
+
+/// The versions as Redis keeps them: an area never written is at 0.
+fn versions_of(values: Vec<Option<u64>>) -> Versions {
+    let mut current = [0u64; 3];
+    for (slot, value) in current.iter_mut().zip(values) {
+        *slot = value.unwrap_or(0);
+    }
+    current
 }
 
 /// Reads the versions from Redis for many look-ups at once. A look-up may
@@ -282,12 +289,7 @@ impl VersionReads {
             .query_async(&mut self.store.connection())
             .await;
         self.store.observe(&outcome);
-        let values = outcome.ok()?;
-        let mut current = [0u64; 3];
-        for (slot, value) in current.iter_mut().zip(values) {
-            *slot = value.unwrap_or(0);
-        }
-        Some(current)
+        outcome.ok().map(versions_of)
     }
 }
 
@@ -364,19 +366,17 @@ impl ResponseCache {
         near_bytes: u64,
         counts: CacheCounters,
     ) -> Self {
-        let version_keys: Vec<String> = AREAS
-            .iter()
-            .map(|(_, name)| store.key(&format!("version:{name}")))
-            .collect();
         let versions = Arc::new(VersionReads {
+            keys: AREAS
+                .iter()
+                .map(|(_, name)| store.key(&format!("version:{name}")))
+                .collect(),
             store: Arc::clone(&store),
-            keys: version_keys.clone(),
             queue: Default::default(),
         });
         Self {
             store: Store::Shared {
                 store,
-                version_keys,
                 near: entries(ttl, near_bytes),
                 versions,
             },
@@ -430,28 +430,38 @@ impl ResponseCache {
             }
             Store::Shared {
                 store,
-                version_keys,
                 near,
                 versions,
             } => {
                 let pending = self.unannounced.swap(0, Ordering::AcqRel);
-                if pending != 0 && !self.announce(store, version_keys, pending).await {
+                if pending != 0 && !self.announce(store, &versions.keys, pending).await {
                     self.counts.errors.inc();
                     return Lookup::Bypass;
                 }
-                match near.get(key) {
-                    Some(entry) => versions
-                        .current()
-                        .await
-                        .map(|current| (Some(entry), current)),
-                    None => Self::fetch(store, version_keys, key)
-                        .await
-                        .map(|(entry, current)| {
-                            if let Some(entry) = &entry {
-                                near.insert(key.to_owned(), Arc::clone(entry));
-                            }
-                            (entry, current)
-                        }),
+                let fresh_near = match near.get(key) {
+                    Some(entry) => match versions.current().await {
+                        Some(current) => entry.fresh(&current).then_some((entry, current)),
+                        None => {
+                            self.counts.errors.inc();
+                            return Lookup::Bypass;
+                        }
+                    },
+                    None => None,
+                };
+                match fresh_near {
+                    Some((entry, current)) => Some((Some(entry), current)),
+                    // Not here, or stale here: another instance may have
+                    // stored a fresh one since.
+                    None => {
+                        Self::fetch(store, &versions.keys, key)
+                            .await
+                            .map(|(entry, current)| {
+                                if let Some(entry) = &entry {
+                                    near.insert(key.to_owned(), Arc::clone(entry));
+                                }
+                                (entry, current)
+                            })
+                    }
                 }
             }
         };
@@ -491,11 +501,7 @@ impl ResponseCache {
         let entry = text
             .and_then(|text| serde_json::from_str::<CachedResponse>(&text).ok())
             .map(Arc::new);
-        let mut current = [0u64; 3];
-        for (slot, value) in current.iter_mut().zip(values) {
-            *slot = value.unwrap_or(0);
-        }
-        Some((entry, current))
+        Some((entry, versions_of(values)))
     }
 
     /// Waits for any computation of `key` under way on this instance, and
@@ -548,11 +554,9 @@ impl ResponseCache {
                 }
             }
             Store::Shared {
-                store,
-                version_keys,
-                ..
+                store, versions, ..
             } => {
-                if !self.announce(store, version_keys, areas).await {
+                if !self.announce(store, &versions.keys, areas).await {
                     // Told as soon as Redis answers again, before any look-up.
                     self.unannounced.fetch_or(areas, Ordering::AcqRel);
                 }

@@ -50,6 +50,14 @@ impl Ordering {
         }
     }
 
+    /// The SQL order of the list, and its reverse.
+    fn sql_orders(&self) -> (Order, Order) {
+        match self.direction {
+            Direction::Ascending => (Order::Asc, Order::Desc),
+            Direction::Descending => (Order::Desc, Order::Asc),
+        }
+    }
+
     fn tag(&self) -> String {
         let direction = match self.direction {
             Direction::Ascending => "asc",
@@ -287,10 +295,7 @@ where
     where
         E::Model: FromQueryResult,
     {
-        let order = match self.ordering.direction {
-            Direction::Ascending => Order::Asc,
-            Direction::Descending => Order::Desc,
-        };
+        let (order, _) = self.ordering.sql_orders();
         let mut union: Option<SelectStatement> = None;
         for (index, &id) in ids.iter().enumerate() {
             // One row more than the page tells whether another page follows.
@@ -369,11 +374,7 @@ where
             .as_deref()
             .map(|key| self.parse_cursor_key("before", key))
             .transpose()?;
-        let (list_order, reverse_order) = if ordering.direction == Direction::Ascending {
-            (Order::Asc, Order::Desc)
-        } else {
-            (Order::Desc, Order::Asc)
-        };
+        let (list_order, reverse_order) = ordering.sql_orders();
 
         let mut window = query.clone();
         if let Some(after) = &after {
