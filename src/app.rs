@@ -6,9 +6,11 @@ use poem::{
     Endpoint, EndpointExt, IntoEndpoint, Route, get,
     http::{Method, header},
     middleware::Cors,
+    post,
 };
 
 use crate::{
+    accountability::documents::DocumentStore,
     clock::{Clock, SystemClock},
     config::ApiArgs,
     db::Database,
@@ -44,6 +46,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Documents of automatic persisted queries.
     pub persisted_queries: PersistedQueries,
+    /// Where evidence documents are kept.
+    pub documents: DocumentStore,
 }
 
 impl AppState {
@@ -95,14 +99,12 @@ impl AppState {
         });
         let schema = graphql::build_schema(
             db.conn.clone(),
-            &limits,
+            api,
             Arc::clone(&clock),
             throttle,
             limiter,
-            api.feedback_rules(),
             events,
             Arc::clone(&metrics),
-            &api.public_url,
         );
         let persisted_queries = match &shared {
             Some(store) => PersistedQueries::shared(Arc::clone(store)),
@@ -121,6 +123,7 @@ impl AppState {
             response_cache,
             metrics,
             persisted_queries,
+            documents: api.documents(),
         })
     }
 }
@@ -142,6 +145,8 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
                 .into_endpoint(),
         )
         .at("/graphql/ws", get(http::graphql_ws))
+        .at("/evidence/documents", post(http::evidence::upload))
+        .at("/evidence/documents/*rest", get(http::evidence::download))
         .at("/health", get(http::health))
         .at("/metrics", get(http::metrics))
         .at(

@@ -113,11 +113,15 @@ async fn digest(database_url: &str, command: DigestCommand) -> Result<(), Comman
             dry_run,
             public_url,
             mail,
+            compliance,
         } => {
             let sender = mail_sender(&mail)?;
             let db = open(database_url).await?;
             let now = now.unwrap_or_else(chrono::Utc::now);
-            let settings = DigestSettings { public_url };
+            let settings = DigestSettings {
+                public_url,
+                compliance: compliance.rules(),
+            };
             let report = digests::run::run_due(&db.conn, &settings, now, dry_run)
                 .await
                 .map_err(CommandError::Digest)?;
@@ -159,6 +163,7 @@ async fn digest(database_url: &str, command: DigestCommand) -> Result<(), Comman
             format,
             now,
             public_url,
+            compliance,
         } => {
             let db = open(database_url).await?;
             let id = match graphql::focal_point_number(&focal_point) {
@@ -168,7 +173,10 @@ async fn digest(database_url: &str, command: DigestCommand) -> Result<(), Comman
                     .map_err(CommandError::Staff)?,
             };
             let now = now.unwrap_or_else(chrono::Utc::now);
-            let settings = DigestSettings { public_url };
+            let settings = DigestSettings {
+                public_url,
+                compliance: compliance.rules(),
+            };
             match digests::run::preview(&db.conn, &settings, id, now)
                 .await
                 .map_err(CommandError::Digest)?
@@ -374,6 +382,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CommandError> 
         sender,
         DigestSettings {
             public_url: args.api.public_url.clone(),
+            compliance: args.api.compliance.rules(),
         },
         std::sync::Arc::clone(&state.metrics),
     ));

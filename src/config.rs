@@ -7,7 +7,11 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
-    feedback::submit::FeedbackRules, graphql::Limits, language::Language, ratelimit::Limit,
+    accountability::{compliance::ComplianceRules, documents::DocumentStore},
+    feedback::submit::FeedbackRules,
+    graphql::Limits,
+    language::Language,
+    ratelimit::Limit,
 };
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ogp-pulse.db";
@@ -75,6 +79,8 @@ pub enum DigestCommand {
         public_url: String,
         #[command(flatten)]
         mail: MailArgs,
+        #[command(flatten)]
+        compliance: ComplianceArgs,
     },
     /// Print the digest a focal point would receive now, without sending it.
     Preview {
@@ -89,6 +95,8 @@ pub enum DigestCommand {
         /// Public address of the site people read, the base of links.
         #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
         public_url: String,
+        #[command(flatten)]
+        compliance: ComplianceArgs,
     },
 }
 
@@ -273,8 +281,65 @@ pub struct ApiArgs {
     #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
     pub public_url: String,
 
+    /// Folder where documents uploaded as evidence are kept.
+    #[arg(long, env = "OGP_PULSE_UPLOADS_DIR", default_value = "uploads")]
+    pub uploads_dir: PathBuf,
+
+    /// Largest document that may be uploaded as evidence, in MiB.
+    #[arg(long, env = "OGP_PULSE_MAX_UPLOAD_MIB", default_value_t = 20)]
+    pub max_upload_mib: usize,
+
     #[command(flatten)]
     pub mail: MailArgs,
+
+    #[command(flatten)]
+    pub compliance: ComplianceArgs,
+}
+
+/// The thresholds of the compliance clock (OGP's Participation &
+/// Co-Creation Standards by default).
+#[derive(Debug, Args, Clone)]
+pub struct ComplianceArgs {
+    /// Days after which a commitment (or plan) without newly published
+    /// evidence is flagged: the repository is updated at least twice a year.
+    #[arg(long, env = "OGP_PULSE_REPOSITORY_STALE_DAYS", default_value_t = ComplianceRules::default().repository_stale_days)]
+    pub repository_stale_days: u32,
+
+    /// Days after which a plan whose multi-stakeholder forum has not met is
+    /// flagged.
+    #[arg(long, env = "OGP_PULSE_FORUM_INTERVAL_DAYS", default_value_t = ComplianceRules::default().forum_interval_days)]
+    pub forum_interval_days: u32,
+
+    /// Implementation meetings a plan is expected to hold in 12 months.
+    #[arg(long, env = "OGP_PULSE_IMPLEMENTATION_MEETINGS_PER_YEAR", default_value_t = ComplianceRules::default().implementation_meetings_per_year)]
+    pub implementation_meetings_per_year: u32,
+
+    /// Days a citizen's comment may wait for an official response.
+    #[arg(long, env = "OGP_PULSE_RESPONSE_DUE_DAYS", default_value_t = ComplianceRules::default().response_due_days)]
+    pub response_due_days: u32,
+}
+
+impl Default for ComplianceArgs {
+    fn default() -> Self {
+        let rules = ComplianceRules::default();
+        Self {
+            repository_stale_days: rules.repository_stale_days,
+            forum_interval_days: rules.forum_interval_days,
+            implementation_meetings_per_year: rules.implementation_meetings_per_year,
+            response_due_days: rules.response_due_days,
+        }
+    }
+}
+
+impl ComplianceArgs {
+    pub fn rules(&self) -> ComplianceRules {
+        ComplianceRules {
+            repository_stale_days: self.repository_stale_days,
+            forum_interval_days: self.forum_interval_days,
+            implementation_meetings_per_year: self.implementation_meetings_per_year,
+            response_due_days: self.response_due_days,
+        }
+    }
 }
 
 /// Where email goes and as whom it is sent.
@@ -331,7 +396,10 @@ impl Default for ApiArgs {
             response_cache_ttl_seconds: 300,
             response_cache_mib: 64,
             public_url: "http://127.0.0.1:8000".to_owned(),
+            uploads_dir: PathBuf::from("uploads"),
+            max_upload_mib: 20,
             mail: MailArgs::default(),
+            compliance: ComplianceArgs::default(),
         }
     }
 }
@@ -349,6 +417,13 @@ impl ApiArgs {
                 window: chrono::Duration::hours(1),
             },
             report_threshold: self.report_threshold,
+        }
+    }
+
+    pub fn documents(&self) -> DocumentStore {
+        DocumentStore {
+            dir: self.uploads_dir.clone(),
+            max_bytes: self.max_upload_mib.saturating_mul(1 << 20),
         }
     }
 

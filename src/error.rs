@@ -34,6 +34,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The HTTP request is not a valid GraphQL-over-HTTP request.
     BadRequest,
+    /// An uploaded file's type is not accepted, or its bytes are not of the
+    /// type it was declared as.
+    UnsupportedMediaType,
     /// Several operations in one HTTP request (batching) are not accepted.
     BatchNotSupported,
     /// The HTTP method cannot be used for this request (e.g. a mutation over GET).
@@ -59,6 +62,7 @@ impl ErrorCode {
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::Timeout => "TIMEOUT",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::BadRequest => "BAD_REQUEST",
             Self::BatchNotSupported => "BATCH_NOT_SUPPORTED",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",

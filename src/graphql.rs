@@ -5,16 +5,19 @@ mod action_plan;
 mod awareness;
 mod campaign;
 mod commitment;
+mod compliance;
 mod connection;
 mod country;
 mod digest;
 mod feedback;
 mod focal_point;
 mod guards;
+mod implementation_update;
 mod inputs;
 mod institution;
 mod limits;
 mod loaders;
+mod meeting;
 mod milestone;
 mod node;
 mod policy_area;
@@ -36,8 +39,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     clock::Clock,
+    config::ApiArgs,
     error::AppError,
-    feedback::{Visitor, events::FeedbackEvents, submit::FeedbackRules},
+    feedback::{Visitor, events::FeedbackEvents},
     language::{Language, LanguagePreference, Translated},
     metrics::Metrics,
     ratelimit::RateLimiter,
@@ -78,6 +82,8 @@ pub struct Mutation(
     institution::InstitutionMutation,
     policy_area::PolicyAreaMutation,
     focal_point::FocalPointMutation,
+    implementation_update::ImplementationUpdateMutation,
+    meeting::MeetingMutation,
 );
 
 /// The root subscription: live updates.
@@ -97,27 +103,27 @@ fn builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscription> {
     .extension(touched::TouchedExtension)
 }
 
-/// The executable schema, with what every resolver may need.
+/// The executable schema, with what every resolver may need: the rules
+/// and limits `api` configures, and the shared parts of the application.
 pub fn build_schema(
     db: DatabaseConnection,
-    limits: &Limits,
+    api: &ApiArgs,
     clock: Arc<dyn Clock>,
     throttle: Arc<LoginThrottle>,
     limiter: Arc<RateLimiter>,
-    feedback_rules: FeedbackRules,
     events: Arc<FeedbackEvents>,
     metrics: Arc<Metrics>,
-    public_url: &str,
 ) -> AppSchema {
-    builder(limits)
+    builder(&api.limits())
         .data(db)
         .data(clock)
         .data(throttle)
         .data(limiter)
-        .data(feedback_rules)
+        .data(api.feedback_rules())
         .data(events)
         .data(metrics)
-        .data(feedback::PublicUrl(public_url.to_owned()))
+        .data(feedback::PublicUrl(api.public_url.clone()))
+        .data(api.compliance.rules())
         .finish()
 }
 
@@ -128,6 +134,19 @@ pub fn activity_number(text: &str) -> Option<i64> {
         Some((node::NodeType::CampaignActivity, number)) => Some(number),
         Some(_) => None,
         None => text.parse().ok().filter(|n: &i64| *n > 0),
+    }
+}
+
+/// The global id of an uploaded evidence document.
+pub fn document_global_id(number: i64) -> async_graphql::ID {
+    node::global_id(node::NodeType::EvidenceDocument, number)
+}
+
+/// The number of an uploaded evidence document from its global id.
+pub fn document_number(text: &str) -> Option<i64> {
+    match node::decode_any(text.trim()) {
+        Some((node::NodeType::EvidenceDocument, number)) => Some(number),
+        _ => None,
     }
 }
 
@@ -228,6 +247,7 @@ translation_rows!(
     entity::commitment_translation::Model,
     entity::institution_translation::Model,
     entity::milestone_translation::Model,
+    entity::implementation_update_translation::Model,
 );
 
 /// The request's best text of `field` among a record's translations, with

@@ -2,6 +2,7 @@
 //! every refusal (too large, batched, mutation over GET, malformed) is a clear
 //! GraphQL-shaped error with a stable code and the right status.
 
+pub mod evidence;
 pub mod mail_links;
 
 use std::{sync::Arc, time::Instant};
@@ -541,7 +542,7 @@ impl Answer {
 /// Who makes the request: anonymous without `Authorization`, a staff member
 /// with a valid bearer token. Any other credential is refused with 401 before
 /// GraphQL runs, so a typo in a token never silently reads as anonymous.
-async fn authenticate(http: &Request, state: &AppState) -> Result<Actor, Response> {
+pub(crate) async fn authenticate(http: &Request, state: &AppState) -> Result<Actor, Response> {
     let Some(header) = http.header(header::AUTHORIZATION) else {
         return Ok(Actor::Anonymous);
     };
@@ -657,7 +658,7 @@ fn selects_mutation(query: &str, operation_name: Option<&str>) -> bool {
     selected.is_some_and(|(_, operation)| operation.node.ty != OperationType::Query)
 }
 
-fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => Response::builder()
             .status(status)
@@ -673,7 +674,7 @@ fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
 }
 
 /// A GraphQL-shaped error for requests refused before execution.
-fn refusal_response(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+pub(crate) fn refusal_response(status: StatusCode, code: ErrorCode, message: &str) -> Response {
     json_response(
         status,
         &json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] }),

@@ -2,6 +2,7 @@
 //! action plans. `main.rs` parses the command line and calls [`commands::run`];
 //! tests build the same application through [`app`].
 
+pub mod accountability;
 pub mod app;
 pub mod audit;
 pub mod awareness;

@@ -738,6 +738,9 @@ pub fn areas_written(mutation: &str) -> u8 {
         | "createMilestone" | "updateMilestone" | "createActionPlan" | "updateActionPlan"
         | "createInstitution" | "updateInstitution" | "createPolicyArea" | "renamePolicyArea"
         | "createFocalPoint" | "updateFocalPoint" => CATALOG,
+        // Updates and meetings show on commitments and plans (catalogue
+        // types); the alerts and ledgers that read them read every area.
+        "postImplementationUpdate" | "recordMeeting" => CATALOG,
         _ => ALL,
     }
 }

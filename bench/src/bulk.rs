@@ -161,6 +161,12 @@ pub async fn feedback(
             visitor_key: Set(None),
             created_at: Set(created_at),
             support_count: Set(if depth == 0 { rng.gen_range(0..20) } else { 0 }),
+            response_decision: Set(
+                official.then(|| DECISIONS[rng.gen_range(0..DECISIONS.len())].to_owned())
+            ),
+            response_rationale: Set(official.then(|| {
+                "The ministry weighed it against the plan's budget and timetable.".to_owned()
+            })),
         });
         if rows.len() == flush_at {
             insert_all(db, rows.drain(..), &bar).await?;
@@ -170,6 +176,15 @@ pub async fn feedback(
     bar.finish();
     follow_sequence(db, "feedback").await
 }
+
+/// Decisions official responses record, as stored.
+const DECISIONS: [&str; 5] = [
+    "adopted",
+    "partly_adopted",
+    "not_adopted",
+    "under_consideration",
+    "out_of_scope",
+];
 
 /// Rows were inserted with their ids: PostgreSQL's sequence must move past
 /// them, or the service's next comment would collide. (SQLite follows the

@@ -31,6 +31,11 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     /// Visitors supporting it (rows of `feedback_support`), kept for ordering.
     pub support_count: i64,
+    /// On an official response: `adopted`, `partly_adopted`, `not_adopted`,
+    /// `under_consideration` or `out_of_scope`.
+    pub response_decision: Option<String>,
+    /// Why, on an official response (required unless under consideration).
+    pub response_rationale: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,8 @@ pub struct Model {
     pub end_date: Option<String>,
     /// `not_started`, `in_progress` or `completed`; null when not reported.
     pub status: Option<String>,
+    /// Responsible for this milestone when not the commitment's lead.
+    pub responsible_institution_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

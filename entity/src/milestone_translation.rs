@@ -9,6 +9,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub language: String,
     pub title: String,
+    /// The deliverable that shows the milestone done.
+    pub expected_output: Option<String>,
+    /// How anyone can check that it was delivered.
+    pub means_of_verification: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261129_000006_campaigns;
 mod m20261129_000007_data_version;
 mod m20261129_000008_mail;
 mod m20261130_000009_digests;
+mod m20261130_000010_accountability;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_data_version::Migration),
             Box::new(m20261129_000008_mail::Migration),
             Box::new(m20261130_000009_digests::Migration),
+            Box::new(m20261130_000010_accountability::Migration),
         ]
     }
 }

@@ -51,15 +51,9 @@ fn link(text: Option<String>) -> AppResult<Option<String>> {
     let Some(text) = optional_text("link", text, MAX_LINK_CHARS)? else {
         return Ok(None);
     };
-    match url::Url::parse(&text) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => {
-            Ok(Some(text))
-        }
-        _ => Err(AppError::bad_input(
-            "link",
-            "an http:// or https:// address",
-        )),
-    }
+    crate::catalog::rules::web_link(&text)
+        .map_err(|message| AppError::bad_input("link", message))?;
+    Ok(Some(text))
 }
 
 fn check_dates(start: NaiveDate, end: Option<NaiveDate>) -> AppResult<()> {

@@ -50,6 +50,15 @@ impl PartialDate {
         Ok(Self { year, month, day })
     }
 
+    /// The first day the date covers: "September 2018" starts on 1 September.
+    pub fn first_day(&self) -> Option<chrono::NaiveDate> {
+        chrono::NaiveDate::from_ymd_opt(
+            i32::from(self.year),
+            u32::from(self.month.unwrap_or(1)),
+            u32::from(self.day.unwrap_or(1)),
+        )
+    }
+
     /// The last day the date covers: "September 2018" ends on 30 September,
     /// so a milestone due then is overdue from 1 October.
     pub fn last_day(&self) -> Option<chrono::NaiveDate> {

@@ -62,6 +62,14 @@ pub fn text(text: &str, max: usize) -> Result<(), String> {
     }
 }
 
+/// A web address people can open: `http` or `https`, with a host.
+pub fn web_link(text: &str) -> Result<(), String> {
+    match url::Url::parse(text) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => Ok(()),
+        _ => Err("an http:// or https:// address".to_owned()),
+    }
+}
+
 /// An end that does not precede its start; compared at the coarser precision.
 pub fn period(start: Option<&PartialDate>, end: Option<&PartialDate>) -> Result<(), String> {
     let (Some(start), Some(end)) = (start, end) else {

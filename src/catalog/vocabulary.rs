@@ -53,6 +53,56 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// How far an implementation update says a commitment or milestone has
+    /// come, on the IRM completion scale.
+    UpdateStatus {
+        NotStarted => "not_started",
+        Limited => "limited",
+        Substantial => "substantial",
+        Complete => "complete",
+    }
+);
+
+vocabulary!(
+    /// Who an implementation update comes from.
+    UpdateSource {
+        Government => "government",
+        CivilSociety => "civil_society",
+    }
+);
+
+vocabulary!(
+    /// What a piece of evidence is.
+    EvidenceType {
+        Report => "report",
+        Minutes => "minutes",
+        Publication => "publication",
+        Dataset => "dataset",
+        Media => "media",
+        Other => "other",
+    }
+);
+
+vocabulary!(
+    /// What became of a citizen's input, as an official response decides.
+    ResponseDecision {
+        Adopted => "adopted",
+        PartlyAdopted => "partly_adopted",
+        NotAdopted => "not_adopted",
+        UnderConsideration => "under_consideration",
+        OutOfScope => "out_of_scope",
+    }
+);
+
+vocabulary!(
+    /// The dialogue meetings OGP's co-creation standards ask for.
+    MeetingKind {
+        Forum => "forum",
+        Implementation => "implementation",
+    }
+);
+
+vocabulary!(
     /// Reported progress of a milestone.
     MilestoneStatus {
         NotStarted => "not_started",

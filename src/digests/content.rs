@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::{
-    commitment, commitment_focal_point, commitment_translation, feedback, milestone,
+    action_plan, commitment, commitment_focal_point, commitment_translation, feedback, milestone,
     milestone_translation,
 };
 use sea_orm::{
@@ -13,6 +13,7 @@ use sea_orm::{
 };
 
 use crate::{
+    accountability::compliance::{self, Alert, ComplianceRules},
     awareness::{Subject, figures},
     catalog::partial_date::PartialDate,
     error::AppResult,
@@ -31,6 +32,9 @@ const EXCERPT_CHARS: usize = 200;
 pub struct Digest {
     pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
+    /// What OGP's standards expect and is late, on these commitments and
+    /// their plans: listed ahead of everything else.
+    pub alerts: Vec<Alert>,
     pub commitments: Vec<CommitmentNews>,
 }
 
@@ -40,7 +44,12 @@ impl Digest {
     /// known (old unanswered comments, old overdue milestones) alone does
     /// not make a digest.
     pub fn has_news(&self) -> bool {
-        self.commitments.iter().any(CommitmentNews::has_news)
+        let (since, until) = (self.since.date_naive(), self.until.date_naive());
+        let alert_began = self
+            .alerts
+            .iter()
+            .any(|alert| alert.since.is_some_and(|day| since < day && day <= until));
+        alert_began || self.commitments.iter().any(CommitmentNews::has_news)
     }
 
     pub fn new_feedback(&self) -> u64 {
@@ -109,13 +118,13 @@ impl Awareness {
 }
 
 /// Reads the digest of `focal_point_id` for `since`..`until`, in `language`
-/// where translations exist.
+/// where translations exist, with the compliance alerts `rules` raise.
 pub async fn gather<C: ConnectionTrait>(
     db: &C,
     focal_point_id: i64,
     language: &str,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
+    (since, until): (DateTime<Utc>, DateTime<Utc>),
+    rules: &ComplianceRules,
 ) -> AppResult<Digest> {
     let ids: Vec<i64> = commitment_focal_point::Entity::find()
         .filter(commitment_focal_point::Column::FocalPointId.eq(focal_point_id))
@@ -129,6 +138,7 @@ pub async fn gather<C: ConnectionTrait>(
         .all(db)
         .await?;
     rows.sort_by(|a, b| a.code.cmp(&b.code));
+    let alerts = alerts(db, rules, until, &rows).await?;
     let mut commitments = Vec::with_capacity(rows.len());
     for row in rows {
         commitments.push(commitment_news(db, &row, language, since, until).await?);
@@ -136,8 +146,34 @@ pub async fn gather<C: ConnectionTrait>(
     Ok(Digest {
         since,
         until,
+        alerts,
         commitments,
     })
+}
+
+/// The alerts of the plans of `rows` as wholes, then of each of `rows`.
+async fn alerts<C: ConnectionTrait>(
+    db: &C,
+    rules: &ComplianceRules,
+    now: DateTime<Utc>,
+    rows: &[commitment::Model],
+) -> AppResult<Vec<Alert>> {
+    let mut plan_ids: Vec<i64> = rows.iter().map(|row| row.action_plan_id).collect();
+    plan_ids.sort_unstable();
+    plan_ids.dedup();
+    let plans = action_plan::Entity::find()
+        .filter(action_plan::Column::Id.is_in(plan_ids))
+        .order_by_asc(action_plan::Column::Key)
+        .all(db)
+        .await?;
+    let mut alerts = Vec::new();
+    for plan in &plans {
+        alerts.extend(compliance::of_action_plan_itself(db, rules, now, plan).await?);
+    }
+    for row in rows {
+        alerts.extend(compliance::of_commitment(db, rules, now, row).await?);
+    }
+    Ok(alerts)
 }
 
 async fn commitment_news<C: ConnectionTrait>(

@@ -143,12 +143,14 @@ pub fn digest(
         .filter(|c| c.new_feedback > 0 || !c.awaiting.is_empty() || has_milestones_or_figures(c))
         .map(|c| commitment(c, &words, base, digest.until, today))
         .collect();
+    let alerts: Vec<&str> = digest.alerts.iter().map(|a| a.message.as_str()).collect();
     let values = context! {
         t => words.table(),
         language => words.language,
         subject => subject,
         name => to.name,
         intro => intro,
+        alerts => alerts,
         commitments => commitments,
         unsubscribe => unsubscribe,
     };
@@ -171,6 +173,12 @@ fn subject(digest: &Digest, words: &Words, frequency: Frequency, start: NaiveDat
         .filter(|c| c.new_feedback > 0 || c.awaiting_total > 0 || has_milestones_or_figures(c))
         .map(|c| c.code.as_str())
         .collect();
+    let codes = if codes.is_empty() {
+        // Sent for a compliance alert alone.
+        digest.commitments.iter().map(|c| c.code.as_str()).collect()
+    } else {
+        codes
+    };
     let about = if codes.len() > 3 {
         words.count("commitments", codes.len() as u64)
     } else {
@@ -201,6 +209,9 @@ fn subject(digest: &Digest, words: &Words, frequency: Frequency, start: NaiveDat
         }
         if overdue > 0 {
             parts.push(words.count("subject_overdue", overdue));
+        }
+        if parts.is_empty() && !digest.alerts.is_empty() {
+            parts.push(words.count("subject_alerts", digest.alerts.len() as u64));
         }
         if parts.is_empty() {
             parts.push(words.get("subject_awareness"));
@@ -327,7 +338,10 @@ pub fn confirmation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::awareness::figures;
+    use crate::{
+        accountability::compliance::{Alert, AlertKind},
+        awareness::figures,
+    };
 
     #[test]
     fn every_language_has_every_phrase_of_english() {
@@ -367,6 +381,15 @@ mod tests {
         Digest {
             since: at("2026-11-23T08:00:00Z"),
             until: at("2026-11-30T08:00:00Z"),
+            alerts: vec![Alert {
+                kind: AlertKind::MilestonesOverdue,
+                commitment: Some((18, "MO0018".to_owned())),
+                count: Some(1),
+                since: Some(day("2026-11-01")),
+                message:
+                    "1 milestone of MO0018 is past its end date without evidence of completion."
+                        .to_owned(),
+            }],
             commitments: vec![CommitmentNews {
                 code: "MO0018".to_owned(),
                 title: "Communicating about OGP".to_owned(),
@@ -449,6 +472,12 @@ mod tests {
         assert!(
             !text.contains("Comment 2\n"),
             "only the newest 10 are listed"
+        );
+        let alerts = text.find("Compliance alerts\n- 1 milestone of MO0018 is past its end date");
+        let feedback = text.find("New feedback");
+        assert!(
+            matches!((alerts, feedback), (Some(a), Some(f)) if a < f),
+            "compliance alerts come first:\n{text}"
         );
         let html = &email.html;
         assert!(

@@ -129,7 +129,14 @@ async fn compose<C: ConnectionTrait>(
         return Ok(Composed::AddressChanged);
     };
     let since = period_start(subscription, now);
-    let digest = content::gather(db, person.id, &subscription.language, since, now).await?;
+    let digest = content::gather(
+        db,
+        person.id,
+        &subscription.language,
+        (since, now),
+        &settings.compliance,
+    )
+    .await?;
     if !digest.has_news() {
         return Ok(Composed::NothingNew);
     }
@@ -269,7 +276,14 @@ pub async fn preview(
             updated_at: now,
         });
     let since = period_start(&subscription, now);
-    let digest = content::gather(db, person.id, &subscription.language, since, now).await?;
+    let digest = content::gather(
+        db,
+        person.id,
+        &subscription.language,
+        (since, now),
+        &settings.compliance,
+    )
+    .await?;
     if !digest.has_news() {
         return Ok(None);
     }

@@ -2,7 +2,7 @@
 //! milestone's commitment.
 
 use chrono::{DateTime, Utc};
-use entity::{commitment, milestone, milestone_translation};
+use entity::{commitment, institution, milestone, milestone_translation};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
@@ -10,48 +10,150 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
-    Change, Texts, audit_write, check_period, check_texts, json, save_changes, set_texts,
-    stored_date, texts_by_language,
+    Change, Texts, audit_write, check_period, check_texts, json, save_changes, stored_date,
 };
 use crate::{
-    catalog::{partial_date::PartialDate, rules::MAX_TITLE_CHARS, vocabulary::MilestoneStatus},
+    catalog::{
+        partial_date::PartialDate,
+        rules::{MAX_TEXT_CHARS, MAX_TITLE_CHARS},
+        vocabulary::MilestoneStatus,
+    },
     error::{AppError, AppResult},
+    language::Language,
     staff::Actor,
 };
 
+/// The translatable texts of a milestone; each map names the languages to set.
+#[derive(Default)]
+pub struct MilestoneTexts {
+    /// The activity with a verifiable deliverable.
+    pub title: Texts,
+    /// The deliverable that shows it done.
+    pub expected_output: Texts,
+    /// How anyone can check that it was delivered.
+    pub means_of_verification: Texts,
+}
+
+impl MilestoneTexts {
+    fn check(&self) -> AppResult<()> {
+        check_texts("title", &self.title, MAX_TITLE_CHARS)?;
+        check_texts("expectedOutput", &self.expected_output, MAX_TEXT_CHARS)?;
+        check_texts(
+            "meansOfVerification",
+            &self.means_of_verification,
+            MAX_TEXT_CHARS,
+        )
+    }
+
+    fn languages(&self) -> Vec<&Language> {
+        let mut languages: Vec<&Language> = [
+            &self.title,
+            &self.expected_output,
+            &self.means_of_verification,
+        ]
+        .into_iter()
+        .flat_map(|texts| texts.keys())
+        .collect();
+        languages.sort();
+        languages.dedup();
+        languages
+    }
+}
+
 pub struct NewMilestone {
     pub commitment_id: i64,
-    /// The activity with a verifiable deliverable, in at least one language.
-    pub title: Texts,
+    /// The title in at least one language.
+    pub texts: MilestoneTexts,
     pub start_date: Option<PartialDate>,
     pub end_date: Option<PartialDate>,
     pub status: Option<MilestoneStatus>,
+    pub responsible_institution_id: Option<i64>,
 }
 
 #[derive(Default)]
 pub struct MilestoneChanges {
-    pub title: Texts,
+    pub texts: MilestoneTexts,
     pub start_date: Change<Option<PartialDate>>,
     pub end_date: Change<Option<PartialDate>>,
     pub status: Change<Option<MilestoneStatus>>,
+    pub responsible_institution_id: Change<Option<i64>>,
 }
 
+/// The audit log's picture of a milestone: its row, and each text by
+/// language.
 async fn snapshot<C: ConnectionTrait>(db: &C, row: &milestone::Model) -> AppResult<Value> {
-    let titles = texts_by_language::<milestone_translation::Entity, _>(
-        db,
-        milestone_translation::Column::MilestoneId,
-        row.id,
-        |t| (t.language, t.title),
-    )
-    .await?;
-    Ok(json!({ "milestone": json(row), "title": titles }))
+    let translations = milestone_translation::Entity::find()
+        .filter(milestone_translation::Column::MilestoneId.eq(row.id))
+        .all(db)
+        .await?;
+    let by_language = |text: fn(&milestone_translation::Model) -> Option<&str>| {
+        translations
+            .iter()
+            .filter_map(|t| Some((t.language.clone(), Value::from(text(t)?))))
+            .collect::<serde_json::Map<String, Value>>()
+    };
+    Ok(json!({
+        "milestone": json(row),
+        "title": by_language(|t| Some(t.title.as_str())),
+        "expectedOutput": by_language(|t| t.expected_output.as_deref()),
+        "meansOfVerification": by_language(|t| t.means_of_verification.as_deref()),
+    }))
 }
 
-fn title_row(milestone_id: i64, language: String, title: String) -> milestone_translation::Model {
-    milestone_translation::Model {
-        milestone_id,
-        language,
-        title,
+/// Writes the given languages of `texts`; a language the milestone does not
+/// have yet needs a title.
+async fn set_texts<C: ConnectionTrait>(
+    db: &C,
+    milestone_id: i64,
+    texts: &MilestoneTexts,
+) -> AppResult<()> {
+    let text = |map: &Texts, language: &Language| map.get(language).map(|t| t.trim().to_owned());
+    for language in texts.languages() {
+        let existing =
+            milestone_translation::Entity::find_by_id((milestone_id, language.as_str().to_owned()))
+                .one(db)
+                .await?;
+        let current = match existing {
+            Some(row) => row,
+            None => {
+                let Some(title) = text(&texts.title, language) else {
+                    return Err(AppError::bad_input(
+                        format!("title.{language}"),
+                        "a language the milestone does not have yet needs a title",
+                    ));
+                };
+                milestone_translation::ActiveModel {
+                    milestone_id: Set(milestone_id),
+                    language: Set(language.as_str().to_owned()),
+                    title: Set(title),
+                    expected_output: Set(None),
+                    means_of_verification: Set(None),
+                }
+                .insert(db)
+                .await?
+            }
+        };
+        let desired = milestone_translation::Model {
+            title: text(&texts.title, language).unwrap_or_else(|| current.title.clone()),
+            expected_output: text(&texts.expected_output, language)
+                .or_else(|| current.expected_output.clone()),
+            means_of_verification: text(&texts.means_of_verification, language)
+                .or_else(|| current.means_of_verification.clone()),
+            ..current.clone()
+        };
+        save_changes(db, current, desired).await?;
+    }
+    Ok(())
+}
+
+async fn institution_exists<C: ConnectionTrait>(db: &C, id: Option<i64>) -> AppResult<()> {
+    let Some(id) = id else { return Ok(()) };
+    match institution::Entity::find_by_id(id).one(db).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::bad_input(
+            "responsibleInstitutionId",
+            "no such institution",
+        )),
     }
 }
 
@@ -74,13 +176,14 @@ pub async fn create(
     let by = actor
         .commitment_editor(&txn, new.commitment_id, "add milestones to this commitment")
         .await?;
-    if new.title.is_empty() {
+    if new.texts.title.is_empty() {
         return Err(AppError::bad_input(
             "title",
             "needs a text in at least one language",
         ));
     }
-    check_texts("title", &new.title, MAX_TITLE_CHARS)?;
+    new.texts.check()?;
+    institution_exists(&txn, new.responsible_institution_id).await?;
     check_period(new.start_date.as_ref(), new.end_date.as_ref())?;
     let last = milestone::Entity::find()
         .filter(milestone::Column::CommitmentId.eq(new.commitment_id))
@@ -93,18 +196,19 @@ pub async fn create(
         start_date: Set(new.start_date.map(|d| d.to_string())),
         end_date: Set(new.end_date.map(|d| d.to_string())),
         status: Set(new.status.map(|s| s.as_str().to_owned())),
+        responsible_institution_id: Set(new.responsible_institution_id),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    set_texts(&txn, row.id, &new.title, title_row).await?;
+    set_texts(&txn, row.id, &new.texts).await?;
     let after = snapshot(&txn, &row).await?;
     audit_write(&txn, by, ("milestone", row.id), None, after, now).await?;
     txn.commit().await?;
     Ok(row)
 }
 
-/// Changes a milestone's title, dates or status.
+/// Changes a milestone's texts, dates, status or responsible institution.
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -125,7 +229,11 @@ pub async fn update(
             "change this commitment's milestones",
         )
         .await?;
-    check_texts("title", &changes.title, MAX_TITLE_CHARS)?;
+    changes.texts.check()?;
+    let responsible = changes
+        .responsible_institution_id
+        .apply(current.responsible_institution_id);
+    institution_exists(&txn, responsible).await?;
     let start = changes
         .start_date
         .apply(stored_date(current.start_date.as_deref()));
@@ -141,10 +249,11 @@ pub async fn update(
         start_date: start.map(|d| d.to_string()),
         end_date: end.map(|d| d.to_string()),
         status: status.map(|s| s.as_str().to_owned()),
+        responsible_institution_id: responsible,
         ..current.clone()
     };
     let row = save_changes(&txn, current, desired).await?;
-    set_texts(&txn, row.id, &changes.title, title_row).await?;
+    set_texts(&txn, row.id, &changes.texts).await?;
     let after = snapshot(&txn, &row).await?;
     audit_write(&txn, by, ("milestone", row.id), Some(before), after, now).await?;
     txn.commit().await?;

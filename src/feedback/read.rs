@@ -69,6 +69,32 @@ pub(crate) fn answered() -> SimpleExpr {
     )
 }
 
+/// The newest official response to each of `ids`, for the decision it
+/// records.
+pub async fn newest_responses<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, feedback::Model>> {
+    let mut newest = HashMap::new();
+    if ids.is_empty() {
+        return Ok(newest);
+    }
+    let rows = feedback::Entity::find()
+        .filter(feedback::Column::ParentId.is_in(ids.iter().copied()))
+        .filter(feedback::Column::Official.eq(true))
+        .order_by_asc(feedback::Column::CreatedAt)
+        .order_by_asc(feedback::Column::Id)
+        .all(db)
+        .await?;
+    for row in rows {
+        if let Some(parent) = row.parent_id {
+            // Ascending: the last one seen is the newest.
+            newest.insert(parent, row);
+        }
+    }
+    Ok(newest)
+}
+
 /// Whether a comment still awaits an official response (see [`answered`]).
 pub(crate) fn unanswered() -> SimpleExpr {
     use sea_orm::sea_query::ExprTrait;

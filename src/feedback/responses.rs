@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::submit::MAX_DEPTH;
 use crate::{
-    catalog::vocabulary::{FeedbackKind, FeedbackStatus},
+    catalog::vocabulary::{FeedbackKind, FeedbackStatus, ResponseDecision},
     editing::audit_write,
     error::{AppError, AppResult},
     mail::notices,
@@ -20,6 +20,16 @@ use crate::{
 /// Longest official response, in characters.
 pub const MAX_RESPONSE_CHARS: usize = 5000;
 
+/// What an official response says: its text, and what was decided on the
+/// citizen's input and why (OGP's "reasoned response").
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub body: String,
+    pub decision: ResponseDecision,
+    /// Required unless the decision is still under consideration.
+    pub rationale: Option<String>,
+}
+
 /// Posts an official response; the citizen who asked to be told gets an
 /// email (written to the outbox with the response, linking to `public_url`).
 pub async fn respond(
@@ -27,7 +37,7 @@ pub async fn respond(
     actor: &Actor,
     now: DateTime<Utc>,
     feedback_id: i64,
-    body: &str,
+    response: Response,
     public_url: &str,
 ) -> AppResult<feedback::Model> {
     actor.staff()?;
@@ -44,9 +54,24 @@ pub async fn respond(
             "respond officially on this commitment",
         )
         .await?;
-    let body = body.trim().to_owned();
+    let body = response.body.trim().to_owned();
     crate::catalog::rules::text(&body, MAX_RESPONSE_CHARS)
         .map_err(|message| AppError::bad_input("body", message))?;
+    let rationale = response
+        .rationale
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty());
+    match &rationale {
+        Some(text) => crate::catalog::rules::text(text, MAX_RESPONSE_CHARS)
+            .map_err(|message| AppError::bad_input("rationale", message))?,
+        None if response.decision != ResponseDecision::UnderConsideration => {
+            return Err(AppError::bad_input(
+                "rationale",
+                "say why: a decision other than under consideration needs a rationale",
+            ));
+        }
+        None => {}
+    }
     if parent.depth >= MAX_DEPTH {
         return Err(AppError::bad_input(
             "feedbackId",
@@ -70,12 +95,22 @@ pub async fn respond(
         responder_staff_id: Set(Some(by.staff_id)),
         visitor_key: Set(None),
         created_at: Set(now),
+        response_decision: Set(Some(response.decision.as_str().to_owned())),
+        response_rationale: Set(rationale),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
     // The citizen's own fields (their email above all) stay out of the log.
-    let after = json!({ "id": row.id, "parentId": parent.id, "commitmentId": row.commitment_id, "body": row.body, "official": true });
+    let after = json!({
+        "id": row.id,
+        "parentId": parent.id,
+        "commitmentId": row.commitment_id,
+        "body": row.body,
+        "official": true,
+        "decision": row.response_decision,
+        "rationale": row.response_rationale,
+    });
     audit_write(&txn, by, ("feedback", row.id), None, after, now).await?;
     notices::response_notice(&txn, &parent, &row, &by.name, public_url, now).await?;
     txn.commit().await?;

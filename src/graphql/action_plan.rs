@@ -11,6 +11,8 @@ use entity::{action_plan, action_plan_translation};
 use super::{
     awareness::{AwarenessFigures, awareness_figures},
     campaign::{Campaign, campaign_connection},
+    compliance::{ComplianceAlert, ResponseLedger, action_plan_alerts, response_ledger},
+    meeting::{Meeting, meeting_connection},
 };
 use super::{
     commitment::{Commitment, CommitmentFilter, CommitmentOrder, commitment_connection, scoped},
@@ -24,6 +26,7 @@ use super::{
     inputs::{self, TextInput},
     staff::{actor, id_of, now},
 };
+use crate::accountability::{ledger::Scope, meetings};
 use crate::awareness::Subject;
 use crate::{
     catalog::{listings, lookups, pagination::PageRequest, vocabulary},
@@ -144,6 +147,38 @@ impl ActionPlan {
             Some(vocabulary::ModerationMode::Pre) => ModerationMode::Pre,
             _ => ModerationMode::Post,
         }
+    }
+
+    /// The ledger of reasoned responses to citizens' proposals on all its
+    /// commitments.
+    #[graphql(complexity = 10)]
+    async fn response_ledger(&self, ctx: &Context<'_>) -> Result<ResponseLedger> {
+        response_ledger(ctx, Scope::ActionPlan(self.0.id)).await
+    }
+
+    /// Its dialogue meetings (multi-stakeholder forum, implementation),
+    /// newest first.
+    #[graphql(complexity = "page_cost(first, None) * child_complexity")]
+    async fn meetings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ListConnection<Meeting>> {
+        let request = PageRequest {
+            first,
+            after,
+            ..PageRequest::default()
+        };
+        meeting_connection(ctx, meetings::of_action_plan(self.0.id), request).await
+    }
+
+    /// What OGP's standards expect that is late, as of now: the plan's own
+    /// alerts (evidence repository, forum, implementation meetings) first,
+    /// then each commitment's, by code. Empty once the plan is completed.
+    #[graphql(complexity = 20)]
+    async fn compliance_alerts(&self, ctx: &Context<'_>) -> Result<Vec<ComplianceAlert>> {
+        action_plan_alerts(ctx, &self.0).await
     }
 
     /// Communication campaigns supporting it, oldest first.

@@ -27,10 +27,22 @@ use super::{
 use super::{
     awareness::{AwarenessFigures, awareness_figures},
     campaign::{Campaign, campaign_connection},
+    compliance::{
+        ComplianceAlert, ResponseLedger, VerifiabilityIssue, commitment_alerts, response_ledger,
+    },
+    implementation_update::{CompletionLevel, ImplementationUpdate, updates_connection},
+    loaders::{CompletionOfCommitment, MilestoneTranslations},
+    meeting::{Meeting, meeting_connection},
 };
 use super::{
     inputs::{self, TextInput},
     staff::{actor, id_of, now},
+};
+use crate::accountability::{
+    ledger::Scope,
+    meetings,
+    updates::{self, UpdatesOf},
+    verifiability,
 };
 use crate::awareness::Subject;
 use crate::{
@@ -346,6 +358,96 @@ impl Commitment {
     /// The Independent Reporting Mechanism's assessment.
     async fn irm_review(&self) -> IrmReview {
         IrmReview::from(&self.0)
+    }
+
+    /// How far the commitment has come, as far as evidence shows: the
+    /// status of its newest update with evidence (updates on one milestone
+    /// set that milestone's level), or "no evidence available". Never a
+    /// self-declared status without evidence behind it.
+    async fn completion_level(&self, ctx: &Context<'_>) -> Result<CompletionLevel> {
+        let newest = super::loader(ctx)?
+            .load_one(CompletionOfCommitment(self.0.id))
+            .await?;
+        Ok(updates::level_of(newest.as_ref()).into())
+    }
+
+    /// Implementation updates on the commitment and its milestones, newest
+    /// first (with or without evidence).
+    #[graphql(
+        complexity = "page_cost(first, None) * child_complexity",
+        cache_control(max_age = 60)
+    )]
+    async fn implementation_updates(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ListConnection<ImplementationUpdate>> {
+        let request = PageRequest {
+            first,
+            after,
+            ..PageRequest::default()
+        };
+        updates_connection(ctx, UpdatesOf::Commitment(self.0.id), request).await
+    }
+
+    /// What is missing for the IRM to find it verifiable (expected outputs,
+    /// due dates, responsible institutions, means of verification): its own
+    /// problems first, then its milestones' in order. Empty when nothing is.
+    #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
+    async fn verifiability_issues(&self, ctx: &Context<'_>) -> Result<Vec<VerifiabilityIssue>> {
+        let translations = self.translations_of(ctx).await?;
+        let loader = super::loader(ctx)?;
+        let milestones = loader
+            .load_one(MilestonesOfCommitment(self.0.id))
+            .await?
+            .unwrap_or_default();
+        let milestone_translations = loader
+            .load_many(milestones.iter().map(|m| MilestoneTranslations(m.id)))
+            .await?
+            .into_iter()
+            .map(|(key, rows)| (key.0, rows))
+            .collect();
+        Ok(verifiability::commitment_issues(
+            &self.0,
+            &translations,
+            &milestones,
+            &milestone_translations,
+        )
+        .into_iter()
+        .map(VerifiabilityIssue)
+        .collect())
+    }
+
+    /// The ledger of reasoned responses to citizens' proposals on it.
+    #[graphql(complexity = 10)]
+    async fn response_ledger(&self, ctx: &Context<'_>) -> Result<ResponseLedger> {
+        response_ledger(ctx, Scope::Commitment(self.0.id)).await
+    }
+
+    /// The dialogue meetings where it was discussed, newest first.
+    #[graphql(complexity = "page_cost(first, None) * child_complexity")]
+    async fn meetings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ListConnection<Meeting>> {
+        let request = PageRequest {
+            first,
+            after,
+            ..PageRequest::default()
+        };
+        meeting_connection(ctx, meetings::of_commitment(self.0.id), request).await
+    }
+
+    /// What OGP's standards expect of it that is late, as of now: evidence
+    /// not published for too long, comments waiting too long for a
+    /// response, milestones overdue. Empty when nothing is, when it is
+    /// withdrawn, or when its plan is completed.
+    #[graphql(complexity = 10)]
+    async fn compliance_alerts(&self, ctx: &Context<'_>) -> Result<Vec<ComplianceAlert>> {
+        commitment_alerts(ctx, &self.0).await
     }
 }
 

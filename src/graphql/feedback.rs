@@ -16,12 +16,16 @@ use super::{
     connection::{ListConnection, connection, connection_of_page, no_prefetch, page_cost},
     guards::{HasRole, StaffOnly},
     inputs,
-    loaders::{CommitmentById, FirstFeedbackPage, FocalPointById, MilestoneById, StaffAccountById},
+    loaders::{
+        CommitmentById, FirstFeedbackPage, FocalPointById, MilestoneById, NewestResponseTo,
+        StaffAccountById,
+    },
     milestone::Milestone,
     node::{NodeType, global_id},
     staff::{actor, id_of, now},
 };
 use crate::{
+    accountability::ledger,
     catalog::{pagination::PageRequest, vocabulary},
     error::AppError,
     feedback::{
@@ -110,6 +114,46 @@ pub enum ModerationAction {
     RejectAsSpam,
     /// Bring back a hidden or rejected item.
     Restore,
+}
+
+/// What an official response decided on a citizen's input.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseDecision {
+    /// Taken up as proposed.
+    Adopted,
+    /// Taken up in part.
+    PartlyAdopted,
+    /// Not taken up; the rationale says why.
+    NotAdopted,
+    /// Not decided yet.
+    UnderConsideration,
+    /// Outside what the commitment can do; the rationale says why.
+    OutOfScope,
+}
+
+impl From<vocabulary::ResponseDecision> for ResponseDecision {
+    fn from(value: vocabulary::ResponseDecision) -> Self {
+        use vocabulary::ResponseDecision as V;
+        match value {
+            V::Adopted => Self::Adopted,
+            V::PartlyAdopted => Self::PartlyAdopted,
+            V::NotAdopted => Self::NotAdopted,
+            V::UnderConsideration => Self::UnderConsideration,
+            V::OutOfScope => Self::OutOfScope,
+        }
+    }
+}
+
+impl From<ResponseDecision> for vocabulary::ResponseDecision {
+    fn from(value: ResponseDecision) -> Self {
+        match value {
+            ResponseDecision::Adopted => Self::Adopted,
+            ResponseDecision::PartlyAdopted => Self::PartlyAdopted,
+            ResponseDecision::NotAdopted => Self::NotAdopted,
+            ResponseDecision::UnderConsideration => Self::UnderConsideration,
+            ResponseDecision::OutOfScope => Self::OutOfScope,
+        }
+    }
 }
 
 /// Order of a feedback list.
@@ -214,22 +258,28 @@ impl Feedback {
 
     /// Who responded, for an official response.
     async fn responder(&self, ctx: &Context<'_>) -> Result<Option<OfficialResponder>> {
-        let Some(staff_id) = self.0.responder_staff_id.filter(|_| self.0.official) else {
-            return Ok(None);
-        };
-        let loader = super::loader(ctx)?;
-        let Some(account) = loader.load_one(StaffAccountById(staff_id)).await? else {
-            return Ok(None);
-        };
-        let focal_point = match account.focal_point_id {
-            Some(id) => loader.load_one(FocalPointById(id)).await?,
-            None => None,
-        };
-        Ok(Some(OfficialResponder {
-            name: account.name,
-            title: focal_point.as_ref().and_then(|f| f.title.clone()),
-            institution: focal_point.and_then(|f| f.department),
-        }))
+        match self.0.responder_staff_id.filter(|_| self.0.official) {
+            Some(staff_id) => official_responder(ctx, staff_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// What was decided on the citizen's input: on an official response, its
+    /// own decision; on a citizen's comment, that of its newest official
+    /// response (null while unanswered).
+    async fn decision(&self, ctx: &Context<'_>) -> Result<Option<ResponseDecision>> {
+        Ok(self
+            .deciding_response(ctx)
+            .await?
+            .map(|response| ResponseDecision::from(ledger::decision_of(&response))))
+    }
+
+    /// Why it was decided so (null while under consideration without one).
+    async fn rationale(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self
+            .deciding_response(ctx)
+            .await?
+            .and_then(|response| response.response_rationale))
     }
 
     /// How many visitors support it.
@@ -305,6 +355,39 @@ impl Feedback {
 }
 
 /// Moderators and admins see every item; everyone else published ones.
+impl Feedback {
+    /// The official response whose decision stands for this item.
+    async fn deciding_response(&self, ctx: &Context<'_>) -> Result<Option<row::Model>> {
+        if self.0.official {
+            return Ok(Some(self.0.clone()));
+        }
+        super::loader(ctx)?
+            .load_one(NewestResponseTo(self.0.id))
+            .await
+    }
+}
+
+/// The staff member `staff_id` as the public sees an official: name, title
+/// and institution (never an email).
+pub(super) async fn official_responder(
+    ctx: &Context<'_>,
+    staff_id: i64,
+) -> Result<Option<OfficialResponder>> {
+    let loader = super::loader(ctx)?;
+    let Some(account) = loader.load_one(StaffAccountById(staff_id)).await? else {
+        return Ok(None);
+    };
+    let focal_point = match account.focal_point_id {
+        Some(id) => loader.load_one(FocalPointById(id)).await?,
+        None => None,
+    };
+    Ok(Some(OfficialResponder {
+        name: account.name,
+        title: focal_point.as_ref().and_then(|f| f.title.clone()),
+        institution: focal_point.and_then(|f| f.department),
+    }))
+}
+
 fn audience(ctx: &Context<'_>) -> Audience {
     audience_of(actor(ctx))
 }
@@ -717,22 +800,36 @@ impl FeedbackMutation {
     }
 
     /// Answers feedback officially (the commitment's focal points, and
-    /// admins); the response is published at once and marked official.
+    /// admins); the response is published at once and marked official. A
+    /// reasoned response says what was decided on the citizen's input and
+    /// why: the rationale is required unless the decision is still under
+    /// consideration. A later response may change the decision.
     #[graphql(guard = "StaffOnly")]
     async fn respond_to_feedback(
         &self,
         ctx: &Context<'_>,
         feedback_id: ID,
         body: String,
+        #[graphql(
+            default_with = "ResponseDecision::UnderConsideration",
+            desc = "What was decided on the citizen's input."
+        )]
+        decision: ResponseDecision,
+        #[graphql(desc = "Why: 1 to 5000 characters.")] rationale: Option<String>,
     ) -> Result<Feedback> {
         let id = id_of("feedbackId", &feedback_id, NodeType::Feedback)?;
         let public_url = &ctx.data::<PublicUrl>()?.0;
+        let response = responses::Response {
+            body,
+            decision: decision.into(),
+            rationale,
+        };
         let row = responses::respond(
             super::db(ctx)?,
             actor(ctx),
             now(ctx)?,
             id,
-            &body,
+            response,
             public_url,
         )
         .await

@@ -13,6 +13,7 @@ use entity::{
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    accountability::updates,
     catalog::{lookups, pagination::Page},
     feedback::read,
 };
@@ -149,6 +150,70 @@ batch_key!(
 batch_key!(FeedbackById => feedback::Model, |db, ids| {
     lookups::by_id::<feedback::Entity, _>(db, feedback::Column::Id, ids, |row| row.id)
 });
+batch_key!(
+    /// The newest official response to a piece of feedback (its decision is
+    /// the one that stands).
+    NewestResponseTo => feedback::Model, |db, ids| {
+        read::newest_responses(db, ids)
+    }
+);
+batch_key!(UpdateTranslations => Vec<entity::implementation_update_translation::Model>, |db, ids| {
+    lookups::grouped::<entity::implementation_update_translation::Entity, _>(
+        db,
+        entity::implementation_update_translation::Column::UpdateId,
+        ids,
+        |row| row.update_id,
+    )
+});
+batch_key!(
+    /// An update's evidence, in the order it was given.
+    EvidenceOfUpdate => Vec<entity::evidence::Model>, |db, ids| async move {
+        let mut groups = lookups::grouped::<entity::evidence::Entity, _>(
+            db,
+            entity::evidence::Column::UpdateId,
+            ids,
+            |row| row.update_id,
+        )
+        .await?;
+        for pieces in groups.values_mut() {
+            pieces.sort_by_key(|piece| piece.position);
+        }
+        Ok::<_, crate::error::AppError>(groups)
+    }
+);
+batch_key!(EvidenceDocumentById => entity::evidence_document::Model, |db, ids| {
+    lookups::by_id::<entity::evidence_document::Entity, _>(db, entity::evidence_document::Column::Id, ids, |row| row.id)
+});
+batch_key!(
+    /// The newest evidence-backed update on a commitment as a whole, which
+    /// sets its completion level.
+    CompletionOfCommitment => entity::implementation_update::Model, |db, ids| {
+        updates::newest_with_evidence(db, updates::Level::Commitments, ids)
+    }
+);
+batch_key!(
+    /// The newest evidence-backed update on a milestone.
+    CompletionOfMilestone => entity::implementation_update::Model, |db, ids| {
+        updates::newest_with_evidence(db, updates::Level::Milestones, ids)
+    }
+);
+batch_key!(MeetingById => entity::meeting::Model, |db, ids| {
+    lookups::by_id::<entity::meeting::Entity, _>(db, entity::meeting::Column::Id, ids, |row| row.id)
+});
+batch_key!(UpdateById => entity::implementation_update::Model, |db, ids| {
+    lookups::by_id::<entity::implementation_update::Entity, _>(db, entity::implementation_update::Column::Id, ids, |row| row.id)
+});
+batch_key!(
+    /// The ids of the commitments discussed at a meeting.
+    CommitmentsOfMeeting => Vec<entity::meeting_commitment::Model>, |db, ids| {
+        lookups::grouped::<entity::meeting_commitment::Entity, _>(
+            db,
+            entity::meeting_commitment::Column::MeetingId,
+            ids,
+            |row| row.meeting_id,
+        )
+    }
+);
 
 batch_key!(CampaignById => entity::campaign::Model, |db, ids| {
     lookups::by_id::<entity::campaign::Entity, _>(db, entity::campaign::Column::Id, ids, |row| row.id)

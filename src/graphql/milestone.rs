@@ -8,8 +8,11 @@ use entity::{milestone, milestone_translation};
 
 use super::{
     commitment::Commitment,
-    connection::SHORT_LIST_COST,
-    loaders::{CommitmentById, MilestoneTranslations},
+    compliance::VerifiabilityIssue,
+    connection::{ListConnection, SHORT_LIST_COST, page_cost},
+    implementation_update::{CompletionLevel, ImplementationUpdate, updates_connection},
+    institution::Institution,
+    loaders::{CommitmentById, CompletionOfMilestone, InstitutionById, MilestoneTranslations},
     node::{NodeType, global_id},
     scalars::PartialDate,
 };
@@ -17,7 +20,15 @@ use super::{
     inputs::{self, TextInput},
     staff::{actor, id_of, now},
 };
-use crate::{catalog::vocabulary, editing::milestones, error::AppError};
+use crate::{
+    accountability::{
+        updates::{self, UpdatesOf},
+        verifiability,
+    },
+    catalog::{pagination::PageRequest, vocabulary},
+    editing::milestones,
+    error::AppError,
+};
 
 pub struct Milestone(pub milestone::Model);
 
@@ -84,7 +95,7 @@ impl Milestone {
         Ok(text.language)
     }
 
-    /// Every published translation of the title.
+    /// Every published translation of the milestone's texts.
     #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
     async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<MilestoneTranslation>> {
         let mut translations = self.translations_of(ctx).await?;
@@ -94,6 +105,8 @@ impl Milestone {
             .map(|row| MilestoneTranslation {
                 language: row.language,
                 title: row.title,
+                expected_output: row.expected_output,
+                means_of_verification: row.means_of_verification,
             })
             .collect())
     }
@@ -122,6 +135,85 @@ impl Milestone {
             })
     }
 
+    /// The deliverable that shows it done, in the request's language.
+    async fn expected_output(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let translations = self.translations_of(ctx).await?;
+        Ok(
+            super::best_text(ctx, &translations, |t| t.expected_output.as_deref())
+                .map(|chosen| chosen.value.to_owned()),
+        )
+    }
+
+    /// How anyone can check that it was delivered, in the request's
+    /// language.
+    async fn means_of_verification(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let translations = self.translations_of(ctx).await?;
+        Ok(
+            super::best_text(ctx, &translations, |t| t.means_of_verification.as_deref())
+                .map(|chosen| chosen.value.to_owned()),
+        )
+    }
+
+    /// The institution responsible for it, when named for the milestone
+    /// itself (otherwise the commitment's lead institution is).
+    async fn responsible_institution(&self, ctx: &Context<'_>) -> Result<Option<Institution>> {
+        let Some(id) = self.0.responsible_institution_id else {
+            return Ok(None);
+        };
+        Ok(super::loader(ctx)?
+            .load_one(InstitutionById(id))
+            .await?
+            .map(Institution))
+    }
+
+    /// What is missing for the IRM to find it verifiable; empty when
+    /// nothing is.
+    #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
+    async fn verifiability_issues(&self, ctx: &Context<'_>) -> Result<Vec<VerifiabilityIssue>> {
+        let translations = self.translations_of(ctx).await?;
+        let lead = super::loader(ctx)?
+            .load_one(CommitmentById(self.0.commitment_id))
+            .await?
+            .and_then(|commitment| commitment.lead_institution_id);
+        Ok(
+            verifiability::milestone_problems(&self.0, &translations, lead)
+                .into_iter()
+                .map(|problem| {
+                    VerifiabilityIssue(verifiability::Issue {
+                        problem,
+                        milestone: Some(self.0.clone()),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// How far it has come, as far as evidence shows: the status of its
+    /// newest update with evidence, or "no evidence available".
+    async fn completion_level(&self, ctx: &Context<'_>) -> Result<CompletionLevel> {
+        let newest = super::loader(ctx)?
+            .load_one(CompletionOfMilestone(self.0.id))
+            .await?;
+        Ok(updates::level_of(newest.as_ref()).into())
+    }
+
+    /// Implementation updates on it, newest first (with or without
+    /// evidence).
+    #[graphql(complexity = "page_cost(first, None) * child_complexity")]
+    async fn implementation_updates(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ListConnection<ImplementationUpdate>> {
+        let request = PageRequest {
+            first,
+            after,
+            ..PageRequest::default()
+        };
+        updates_connection(ctx, UpdatesOf::Milestone(self.0.id), request).await
+    }
+
     /// The commitment the milestone belongs to.
     async fn commitment(&self, ctx: &Context<'_>) -> Result<Commitment> {
         super::loader(ctx)?
@@ -141,6 +233,10 @@ pub struct MilestoneTranslation {
     language: String,
     /// The title in that language.
     title: String,
+    /// The expected output in that language.
+    expected_output: Option<String>,
+    /// The means of verification in that language.
+    means_of_verification: Option<String>,
 }
 
 /// A new milestone, appended after the commitment's last one.
@@ -156,6 +252,16 @@ pub struct CreateMilestoneInput {
     pub end_date: Option<PartialDate>,
     /// Progress, when reported.
     pub status: Option<MilestoneStatus>,
+    /// The deliverable that shows it done, in the languages of the title.
+    #[graphql(default)]
+    pub expected_output: Vec<TextInput>,
+    /// How anyone can check that it was delivered, in the languages of the
+    /// title.
+    #[graphql(default)]
+    pub means_of_verification: Vec<TextInput>,
+    /// The institution responsible, when not the commitment's lead (an
+    /// `Institution.id`).
+    pub responsible_institution_id: Option<ID>,
 }
 
 /// Changes to a milestone: fields left out stay as they are; `null` clears
@@ -173,6 +279,16 @@ pub struct UpdateMilestoneInput {
     pub end_date: MaybeUndefined<PartialDate>,
     /// Progress.
     pub status: MaybeUndefined<MilestoneStatus>,
+    /// Expected outputs to set, by language (a language the milestone has no
+    /// title in needs one); other languages are kept.
+    #[graphql(default)]
+    pub expected_output: Vec<TextInput>,
+    /// Means of verification to set, by language; other languages are kept.
+    #[graphql(default)]
+    pub means_of_verification: Vec<TextInput>,
+    /// The institution responsible (an `Institution.id`); `null` leaves it to
+    /// the commitment's lead.
+    pub responsible_institution_id: MaybeUndefined<ID>,
 }
 
 #[derive(Default)]
@@ -190,10 +306,21 @@ impl MilestoneMutation {
     ) -> Result<Milestone> {
         let new = milestones::NewMilestone {
             commitment_id: id_of("commitmentId", &input.commitment_id, NodeType::Commitment)?,
-            title: inputs::texts("title", input.title)?,
+            texts: milestones::MilestoneTexts {
+                title: inputs::texts("title", input.title)?,
+                expected_output: inputs::texts("expectedOutput", input.expected_output)?,
+                means_of_verification: inputs::texts(
+                    "meansOfVerification",
+                    input.means_of_verification,
+                )?,
+            },
             start_date: input.start_date.map(|d| d.0),
             end_date: input.end_date.map(|d| d.0),
             status: input.status.map(Into::into),
+            responsible_institution_id: input
+                .responsible_institution_id
+                .map(|id| id_of("responsibleInstitutionId", &id, NodeType::Institution))
+                .transpose()?,
         };
         let row = milestones::create(super::db(ctx)?, actor(ctx), now(ctx)?, new)
             .await
@@ -211,10 +338,22 @@ impl MilestoneMutation {
     ) -> Result<Milestone> {
         let id = id_of("id", &input.id, NodeType::Milestone)?;
         let changes = milestones::MilestoneChanges {
-            title: inputs::texts("title", input.title)?,
+            texts: milestones::MilestoneTexts {
+                title: inputs::texts("title", input.title)?,
+                expected_output: inputs::texts("expectedOutput", input.expected_output)?,
+                means_of_verification: inputs::texts(
+                    "meansOfVerification",
+                    input.means_of_verification,
+                )?,
+            },
             start_date: inputs::change(input.start_date, |d| d.0),
             end_date: inputs::change(input.end_date, |d| d.0),
             status: inputs::change(input.status, Into::into),
+            responsible_institution_id: inputs::change_id(
+                "responsibleInstitutionId",
+                input.responsible_institution_id,
+                NodeType::Institution,
+            )?,
         };
         let row = milestones::update(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
             .await

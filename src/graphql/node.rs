@@ -11,8 +11,10 @@ use super::{
     country::Country,
     feedback::Feedback,
     focal_point::FocalPoint,
+    implementation_update::ImplementationUpdate,
     institution::Institution,
     loaders,
+    meeting::Meeting,
     milestone::Milestone,
     policy_area::PolicyArea,
 };
@@ -38,10 +40,14 @@ pub enum NodeType {
     Institution,
     Milestone,
     PolicyArea,
+    ImplementationUpdate,
+    Meeting,
+    /// An uploaded document: not a node, but named by a global id.
+    EvidenceDocument,
 }
 
 impl NodeType {
-    const ALL: [Self; 11] = [
+    const ALL: [Self; 14] = [
         Self::ActionPlan,
         Self::AwarenessMetric,
         Self::Campaign,
@@ -53,6 +59,9 @@ impl NodeType {
         Self::Institution,
         Self::Milestone,
         Self::PolicyArea,
+        Self::ImplementationUpdate,
+        Self::Meeting,
+        Self::EvidenceDocument,
     ];
 
     fn name(self) -> &'static str {
@@ -68,6 +77,9 @@ impl NodeType {
             Self::Institution => "Institution",
             Self::Milestone => "Milestone",
             Self::PolicyArea => "PolicyArea",
+            Self::ImplementationUpdate => "ImplementationUpdate",
+            Self::Meeting => "Meeting",
+            Self::EvidenceDocument => "EvidenceDocument",
         }
     }
 }
@@ -123,6 +135,8 @@ pub enum Node {
     Institution(Institution),
     Milestone(Milestone),
     PolicyArea(PolicyArea),
+    ImplementationUpdate(ImplementationUpdate),
+    Meeting(Meeting),
 }
 
 #[derive(Default)]
@@ -208,6 +222,15 @@ async fn load_node(ctx: &Context<'_>, node_type: NodeType, id: i64) -> Result<Op
             .load_one(loaders::PolicyAreaById(id))
             .await?
             .map(|row| Node::PolicyArea(PolicyArea(row))),
+        NodeType::ImplementationUpdate => loader
+            .load_one(loaders::UpdateById(id))
+            .await?
+            .map(|row| Node::ImplementationUpdate(ImplementationUpdate(row))),
+        NodeType::Meeting => loader
+            .load_one(loaders::MeetingById(id))
+            .await?
+            .map(|row| Node::Meeting(Meeting(row))),
+        NodeType::EvidenceDocument => None,
     })
 }
 

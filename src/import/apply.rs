@@ -418,6 +418,16 @@ impl Writer<'_> {
                 .iter()
                 .find(|row| row.position == position)
                 .cloned();
+            let responsible_institution_id = match &milestone_record.responsible_institution {
+                Some(key) => {
+                    let path = format!(
+                        "commitments[{}].milestones[{position}].responsibleInstitution",
+                        record.code
+                    );
+                    self.institution_id(path, key).await?
+                }
+                None => None,
+            };
             let desired = milestone::Model {
                 id: current.as_ref().map_or(0, |row| row.id),
                 commitment_id,
@@ -425,6 +435,7 @@ impl Writer<'_> {
                 start_date: milestone_record.start_date.clone(),
                 end_date: milestone_record.end_date.clone(),
                 status: milestone_record.status.clone(),
+                responsible_institution_id,
             };
             let row = self.upsert(current, desired, milestone::Column::Id).await?;
             let translations = milestone_record
@@ -434,6 +445,8 @@ impl Writer<'_> {
                     milestone_id: row.id,
                     language: language.clone(),
                     title: title.trim().to_owned(),
+                    expected_output: text(&milestone_record.expected_output, language),
+                    means_of_verification: text(&milestone_record.means_of_verification, language),
                 })
                 .collect();
             self.sync_children(

@@ -161,6 +161,15 @@ pub struct MilestoneRecord {
     pub end_date: Option<String>,
     #[serde(default)]
     pub status: Option<String>,
+    /// The deliverable that shows it done, by language (languages of the title).
+    #[serde(default)]
+    pub expected_output: Texts,
+    /// How anyone can check that it was delivered, by language.
+    #[serde(default)]
+    pub means_of_verification: Texts,
+    /// Key of the institution responsible, when not the commitment's lead.
+    #[serde(default)]
+    pub responsible_institution: Option<String>,
 }
 
 /// A communication campaign and what it supports.

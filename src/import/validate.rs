@@ -382,6 +382,20 @@ fn check_irm(check: &mut Checker, path: &str, irm: &IrmRecord) {
 
 fn check_milestone(check: &mut Checker, path: &str, milestone: &MilestoneRecord) {
     check.texts(&format!("{path}.title"), &milestone.title, true);
+    for (field, texts) in [
+        ("expectedOutput", &milestone.expected_output),
+        ("meansOfVerification", &milestone.means_of_verification),
+    ] {
+        check.texts(&format!("{path}.{field}"), texts, false);
+        for language in texts.keys() {
+            if !milestone.title.contains_key(language) {
+                check.problem(
+                    format!("{path}.{field}.{language}"),
+                    "needs a title in the same language",
+                );
+            }
+        }
+    }
     check.period(
         path,
         milestone.start_date.as_deref(),

@@ -66,6 +66,7 @@ fn instant(value: &Value) -> DateTime<Utc> {
 fn settings() -> DigestSettings {
     DigestSettings {
         public_url: PUBLIC_URL.into(),
+        compliance: Default::default(),
     }
 }
 

@@ -11,6 +11,7 @@
 mod process;
 mod support;
 
+mod accountability;
 mod awareness;
 mod campaigns;
 mod catalog;

@@ -197,6 +197,8 @@ pub struct TestApp {
     pub client: TestClient<BoxEndpoint<'static, poem::Response>>,
     /// The application's clock, moved by hand.
     pub clock: Arc<ManualClock>,
+    /// The folder uploaded documents are kept in, removed with the app.
+    pub uploads: Arc<tempfile::TempDir>,
 }
 
 impl TestApp {
@@ -227,12 +229,18 @@ impl TestApp {
 
     fn on(database: Arc<TestDatabase>, api: &ApiArgs) -> Self {
         let clock = Arc::new(ManualClock::starting_at(Utc::now()));
-        let state = AppState::with_clock(database.db.clone(), api, clock.clone());
+        let uploads = Arc::new(tempfile::tempdir().expect("an uploads folder"));
+        let api = ApiArgs {
+            uploads_dir: uploads.path().to_owned(),
+            ..api.clone()
+        };
+        let state = AppState::with_clock(database.db.clone(), &api, clock.clone());
         let endpoint = routes(state).map_to_response().boxed();
         Self {
             database,
             client: TestClient::new(endpoint),
             clock,
+            uploads,
         }
     }
 
