@@ -48,6 +48,8 @@ pub struct AppState {
     pub persisted_queries: PersistedQueries,
     /// Where evidence documents are kept.
     pub documents: DocumentStore,
+    /// Public address of the site (`PUBLIC_URL`), the base of links.
+    pub public_url: String,
 }
 
 impl AppState {
@@ -124,6 +126,7 @@ impl AppState {
             metrics,
             persisted_queries,
             documents: api.documents(),
+            public_url: api.public_url.clone(),
         })
     }
 }
@@ -147,6 +150,7 @@ pub fn routes(state: Arc<AppState>) -> impl Endpoint {
         .at("/graphql/ws", get(http::graphql_ws))
         .at("/evidence/documents", post(http::evidence::upload))
         .at("/evidence/documents/*rest", get(http::evidence::download))
+        .at("/export/:plan/:file", get(http::exports::export))
         .at("/health", get(http::health))
         .at("/metrics", get(http::metrics))
         .at(

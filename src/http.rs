@@ -3,6 +3,7 @@
 //! GraphQL-shaped error with a stable code and the right status.
 
 pub mod evidence;
+pub mod exports;
 pub mod mail_links;
 
 use std::{sync::Arc, time::Instant};

@@ -15,6 +15,7 @@ pub mod db;
 pub mod digests;
 pub mod editing;
 pub mod error;
+pub mod exports;
 pub mod feedback;
 pub mod graphql;
 pub mod http;

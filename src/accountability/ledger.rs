@@ -10,11 +10,15 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{commitment, feedback};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    QueryTrait, Select, sea_query::Query,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, sea_query::Query,
 };
 
-use crate::{catalog::vocabulary::ResponseDecision, error::AppResult, feedback::read::published};
+use crate::{
+    catalog::vocabulary::ResponseDecision,
+    error::AppResult,
+    feedback::read::{answered, published},
+};
 
 /// Whose proposals a ledger counts.
 #[derive(Clone, Copy, Debug)]
@@ -86,20 +90,51 @@ pub fn decision_of(response: &feedback::Model) -> ResponseDecision {
         .unwrap_or(ResponseDecision::UnderConsideration)
 }
 
-/// Every answered proposal of `scope`.
+/// Answered proposals read at a time.
+const BATCH: u64 = 1_000;
+
+/// Every answered proposal of `scope`, oldest first.
 pub async fn answers<C: ConnectionTrait>(db: &C, scope: Scope) -> AppResult<Vec<Answer>> {
-    let proposal_ids = proposals(scope)
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = answered_after(db, scope, after, BATCH).await?;
+        let Some(last) = batch.last() else {
+            return Ok(all);
+        };
+        after = last.proposal_id;
+        all.extend(batch);
+    }
+}
+
+/// Up to `limit` answered proposals of `scope` after the proposal id
+/// `after`, oldest first: for exports, which write them batch by batch.
+pub async fn answered_after<C: ConnectionTrait>(
+    db: &C,
+    scope: Scope,
+    after: i64,
+    limit: u64,
+) -> AppResult<Vec<Answer>> {
+    let proposals: Vec<(i64, i64, DateTime<Utc>)> = proposals(scope)
+        .filter(answered())
+        .filter(feedback::Column::Id.gt(after))
         .select_only()
         .column(feedback::Column::Id)
-        .into_query();
-    let responses = feedback::Entity::find()
-        .filter(feedback::Column::Official.eq(true))
-        .filter(feedback::Column::ParentId.in_subquery(proposal_ids))
+        .column(feedback::Column::CommitmentId)
+        .column(feedback::Column::CreatedAt)
+        .order_by_asc(feedback::Column::Id)
+        .limit(limit)
+        .into_tuple()
         .all(db)
         .await?;
-    if responses.is_empty() {
+    if proposals.is_empty() {
         return Ok(Vec::new());
     }
+    let responses = feedback::Entity::find()
+        .filter(feedback::Column::Official.eq(true))
+        .filter(feedback::Column::ParentId.is_in(proposals.iter().map(|(id, _, _)| *id)))
+        .all(db)
+        .await?;
     // Per proposal: the first response (for the time to answer) and the
     // newest (for the decision).
     let mut by_proposal: HashMap<i64, (feedback::Model, feedback::Model)> = HashMap::new();
@@ -120,34 +155,21 @@ pub async fn answers<C: ConnectionTrait>(db: &C, scope: Scope) -> AppResult<Vec<
             })
             .or_insert_with(|| (response.clone(), response));
     }
-    let ids: Vec<i64> = by_proposal.keys().copied().collect();
-    let mut answers = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let rows: Vec<(i64, i64, DateTime<Utc>)> = feedback::Entity::find()
-            .select_only()
-            .column(feedback::Column::Id)
-            .column(feedback::Column::CommitmentId)
-            .column(feedback::Column::CreatedAt)
-            .filter(feedback::Column::Id.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (id, commitment_id, proposed_at) in rows {
-            if let Some((first, newest)) = by_proposal.get(&id) {
-                answers.push(Answer {
-                    proposal_id: id,
-                    commitment_id,
-                    proposed_at,
-                    first_answered_at: first.created_at,
-                    decision: decision_of(newest),
-                    rationale: newest.response_rationale.clone(),
-                    response_id: newest.id,
-                });
-            }
-        }
-    }
-    answers.sort_by_key(|answer| answer.proposal_id);
-    Ok(answers)
+    Ok(proposals
+        .into_iter()
+        .filter_map(|(id, commitment_id, proposed_at)| {
+            let (first, newest) = by_proposal.remove(&id)?;
+            Some(Answer {
+                proposal_id: id,
+                commitment_id,
+                proposed_at,
+                first_answered_at: first.created_at,
+                decision: decision_of(&newest),
+                rationale: newest.response_rationale,
+                response_id: newest.id,
+            })
+        })
+        .collect())
 }
 
 /// The ledger of `scope`.

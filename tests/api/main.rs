@@ -20,6 +20,7 @@ mod credentials;
 mod digest_cli;
 mod digests;
 mod editing;
+mod exports;
 mod feedback;
 mod filters;
 mod http;
