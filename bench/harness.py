@@ -10,6 +10,8 @@ Only the standard library: the machine's python3 runs it as is.
 """
 
 import argparse
+import csv
+import io
 import json
 import os
 import platform
@@ -529,6 +531,8 @@ class Harness:
             # connection is still in flight and may be stored: every
             # acknowledged comment must be stored, a few more may be.
             row["lost"] = max(0, row["requests"] - row["errors"] - stored)
+        if "ogp-pg" in servers:
+            self.measure_export(servers["ogp-pg"], scale)
         self.stop_all()
 
     def run_scaling(self, scale, variants):
@@ -541,7 +545,62 @@ class Harness:
                 for connections in self.args.connections:
                     for server in servers.values():
                         self.measure(server, workload, bodies[workload], connections, scale, round_)
+        if "ogp-pg" in servers:
+            self.measure_export(servers["ogp-pg"], scale)
         self.stop_all()
+
+    def measure_export(self, server, scale):
+        """Streams the feedback export of the most commented plan and records
+        the server's peak memory: it must not grow with the file."""
+        result = subprocess.run(
+            ["psql", "-X", "-At", f"{self.args.pg_url.rstrip('/')}/{self.pg_database(scale)}", "-c",
+             "SELECT p.key, count(*) FROM feedback f JOIN commitment c ON c.id = f.commitment_id "
+             "JOIN action_plan p ON p.id = c.action_plan_id WHERE f.status = 'published' "
+             "GROUP BY p.key ORDER BY count(*) DESC LIMIT 1"],
+            check=True, capture_output=True, text=True,
+        )
+        line = result.stdout.strip()
+        if not line:
+            return
+        plan, published = line.split("|")
+        server.reset_peak_rss()
+        before = server.peak_rss_mb() or 0
+        started = time.time()
+        records, size = 0, 0
+        with urllib.request.urlopen(f"{server.url}/export/{plan}/feedback.csv", timeout=3600) as response:
+            counted = CountingReader(response)
+            reader = csv.reader(io.TextIOWrapper(counted, encoding="utf-8", newline=""))
+            header = next(reader)
+            expect(header[0] == "id", f"the export starts with its header: {header}")
+            for _ in reader:
+                records += 1
+            size = counted.size
+        seconds = time.time() - started
+        peak = server.peak_rss_mb() or 0
+        expect(records == int(published), f"the export of {plan} has {records} rows, the database {published}")
+        log(f"{scale} export: {records} rows, {size} bytes in {seconds:.1f} s, RSS {before:.0f} -> peak {peak:.0f} MB")
+        self.checks.append((
+            f"export {scale}",
+            f"feedback.csv of {plan} (ogp-pg): {records:,} rows, {size / 1e6:.1f} MB in {seconds:.1f} s "
+            f"({records / max(seconds, 1e-9):,.0f} rows/s); server RSS {before:.0f} MB before, peak {peak:.0f} MB while streaming",
+        ))
+
+
+class CountingReader(io.RawIOBase):
+    """Counts the bytes read through it."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.size = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self.inner.read(len(buffer))
+        self.size += len(chunk)
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
 
 
 # What the report's text says of a run (kept with its figures).
