@@ -8,5 +8,6 @@ pub mod compliance;
 pub mod documents;
 pub mod ledger;
 pub mod meetings;
+pub mod report;
 pub mod updates;
 pub mod verifiability;

@@ -8,16 +8,17 @@ use poem::{
 };
 
 use crate::{
+    accountability::report,
     app::{AppState, routes},
     campaigns::{metrics, metrics_csv},
     config::{
-        Cli, Command, DigestCommand, MailArgs, MetricsCommand, PreviewFormat, ServeArgs,
-        StaffCommand,
+        Cli, Command, DigestCommand, ExportArgs, ExportFormat, MailArgs, MetricsCommand,
+        PreviewFormat, ReportCommand, ReportFormat, ServeArgs, StaffCommand,
     },
     db::{ConnectError, Database, redact_url},
     digests::{self, DigestSettings},
     error::AppError,
-    graphql,
+    exports, graphql,
     import::{self, ImportError},
     mail,
     staff::{Actor, Role, accounts},
@@ -43,8 +44,18 @@ pub enum CommandError {
     Mail(String),
     #[error("{0}")]
     Digest(AppError),
+    #[error("{}", staff_message(.0))]
+    Report(AppError),
     #[error("{retried} message(s) deferred for a retry, {failed} given up")]
     Undelivered { retried: u64, failed: u64 },
+    #[error("{0}")]
+    Export(String),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,
@@ -103,7 +114,89 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             import_metrics(&cli.database_url, &file, &staff).await
         }
         Command::Digest(command) => digest(&cli.database_url, command).await,
+        Command::Report(command) => print_report(&cli.database_url, command).await,
+        Command::Export(args) => export(&cli.database_url, args).await,
     }
+}
+
+/// Streams one export to standard output or a file, as the HTTP route does.
+async fn export(database_url: &str, args: ExportArgs) -> Result<(), CommandError> {
+    let Some(dataset) = exports::Dataset::parse(&args.dataset) else {
+        let names: Vec<&str> = exports::Dataset::ALL.iter().map(|d| d.name()).collect();
+        return Err(CommandError::Export(format!(
+            "no dataset {:?}: choose one of {}",
+            args.dataset,
+            names.join(", ")
+        )));
+    };
+    let db = open(database_url).await?;
+    let plan = crate::catalog::lookups::action_plan_by_key(&db.conn, &args.plan)
+        .await
+        .map_err(|err| CommandError::Export(err.to_string()))?
+        .ok_or_else(|| CommandError::Export(format!("no action plan {:?}", args.plan)))?;
+    let export = exports::Export {
+        plan,
+        dataset,
+        format: match args.format {
+            ExportFormat::Csv => exports::Format::Csv,
+            ExportFormat::Json => exports::Format::Json,
+        },
+        language: crate::language::LanguagePreference::only(&args.language),
+        public_url: args.public_url,
+        now: chrono::Utc::now(),
+    };
+    let written = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|source| CommandError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let mut out = std::io::BufWriter::new(file);
+            exports::write_to(db.conn.clone(), export, &mut out).await
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            exports::write_to(db.conn.clone(), export, &mut out).await
+        }
+    };
+    written.map(|_| ()).map_err(|source| CommandError::Write {
+        path: args
+            .output
+            .as_ref()
+            .map_or_else(|| "standard output".to_owned(), |p| p.display().to_string()),
+        source,
+    })
+}
+
+async fn print_report(database_url: &str, command: ReportCommand) -> Result<(), CommandError> {
+    let ReportCommand::Commitment {
+        code,
+        format,
+        language,
+        now,
+        public_url,
+        compliance,
+    } = command;
+    let db = open(database_url).await?;
+    let rules = compliance.rules();
+    let settings = report::Settings {
+        language: language.as_str(),
+        now: now.unwrap_or_else(chrono::Utc::now),
+        rules: &rules,
+        public_url: &public_url,
+    };
+    let pack = report::gather(&db.conn, &code, &settings)
+        .await
+        .map_err(CommandError::Report)?;
+    let format = match format {
+        ReportFormat::Md => report::Format::Markdown,
+        ReportFormat::Html => report::Format::Html,
+    };
+    print!(
+        "{}",
+        report::render(&pack, format).map_err(CommandError::Report)?
+    );
+    Ok(())
 }
 
 async fn digest(database_url: &str, command: DigestCommand) -> Result<(), CommandError> {

@@ -60,6 +60,73 @@ pub enum Command {
     /// Email digests to focal points.
     #[command(subcommand)]
     Digest(DigestCommand),
+    /// Print documents assembled from the data.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Write an action plan's open data (as `GET /export/…` serves it) to
+    /// standard output or a file.
+    Export(ExportArgs),
+}
+
+/// What `ogp-pulse export` writes.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The action plan's key, e.g. morocco-2018-2020.
+    pub plan: String,
+    /// commitments, milestones, updates, feedback, responses or awareness.
+    pub dataset: String,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ExportFormat,
+    /// Language of the texts, where they exist in it (then English, then
+    /// any).
+    #[arg(long, default_value = "en", value_parser = parse_language)]
+    pub language: Language,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Public address of the site, the base of document links.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Print the IRM evidence pack of one commitment: description,
+    /// milestones and evidence, update history, feedback and responses,
+    /// awareness, meetings, compliance alerts and verifiability, for a
+    /// self-assessment or an IRM researcher.
+    Commitment {
+        /// The commitment's OGP code, e.g. MO0018.
+        code: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        /// Language of the texts, where they exist in it (then English,
+        /// then any).
+        #[arg(long, default_value = "en", value_parser = parse_language)]
+        language: Language,
+        /// Act as if it were this time (RFC 3339, e.g. 2026-11-30T08:00:00Z).
+        #[arg(long, value_parser = parse_instant)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+        /// Public address of the site people read, the base of document links.
+        #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
+        public_url: String,
+        #[command(flatten)]
+        compliance: ComplianceArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown.
+    Md,
+    /// A complete HTML page.
+    Html,
 }
 
 #[derive(Debug, Subcommand)]

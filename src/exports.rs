@@ -131,3 +131,21 @@ pub fn start(
     });
     receiver
 }
+
+/// Writes `export` to `out` as it is produced (the command line's
+/// `ogp-pulse export`); the number of bytes written.
+pub async fn write_to(
+    db: DatabaseConnection,
+    export: Export,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<u64> {
+    let mut chunks = start(db, export);
+    let mut written = 0;
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = chunk?;
+        out.write_all(&chunk)?;
+        written += chunk.len() as u64;
+    }
+    out.flush()?;
+    Ok(written)
+}

@@ -449,6 +449,58 @@ impl Commitment {
     async fn compliance_alerts(&self, ctx: &Context<'_>) -> Result<Vec<ComplianceAlert>> {
         commitment_alerts(ctx, &self.0).await
     }
+
+    /// The IRM evidence pack: one document with the description, milestones
+    /// with their status and evidence, the update history, feedback
+    /// figures and the ledger of responses (decisions and rationales,
+    /// never who wrote), awareness figures, the meetings that discussed
+    /// it, its compliance alerts and verifiability issues. Texts are in
+    /// the request's preferred language where they exist; the section
+    /// headings are always "Description", "Milestones", "Implementation
+    /// updates", "Feedback and responses", "Awareness", "Meetings",
+    /// "Compliance alerts" and "Verifiability", in this order. It reads
+    /// much: a list of commitments can ask it for a few at most.
+    #[graphql(complexity = 500)]
+    async fn evidence_pack(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            default_with = "ReportFormat::Markdown",
+            desc = "Markdown unless told otherwise."
+        )]
+        format: ReportFormat,
+    ) -> Result<String> {
+        use crate::accountability::{compliance::ComplianceRules, report};
+        let language = super::preference(ctx)
+            .languages()
+            .first()
+            .map_or("en", |language| language.as_str());
+        let settings = report::Settings {
+            language,
+            now: now(ctx)?,
+            rules: ctx.data::<ComplianceRules>()?,
+            public_url: &ctx.data::<feedback::PublicUrl>()?.0,
+        };
+        let pack = report::gather_for(super::db(ctx)?, &self.0, &settings)
+            .await
+            .map_err(|err| err.extend())?;
+        let format = match format {
+            ReportFormat::Markdown => report::Format::Markdown,
+            ReportFormat::Html => report::Format::Html,
+        };
+        report::render(&pack, format).map_err(|err| err.extend())
+    }
+}
+
+/// The format of a document the API writes.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportFormat {
+    /// Markdown (CommonMark): readable as plain text, and safe to render —
+    /// what people wrote cannot turn into markup.
+    #[default]
+    Markdown,
+    /// A complete HTML page, every text escaped.
+    Html,
 }
 
 /// A commitment's texts in one language.

@@ -219,3 +219,41 @@ on_both_backends! {
         assert_ne!(reply.headers.get("etag"), english.headers.get("etag"), "a language is its own file");
     }
 }
+
+on_both_backends! {
+    async fn the_export_command_writes_the_same_file(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        plan_with_activity(&app).await;
+        let served = app.get(&format!("/export/{PLAN}/feedback.csv")).await;
+        let served = served.body.as_str().expect("CSV text").to_owned();
+        let url = app.cli_database_url(backend).await;
+        let dir = tempfile::tempdir().expect("a folder");
+        let file = dir.path().join("feedback.csv");
+        let run = |args: Vec<String>| {
+            let dir = dir.path().to_owned();
+            let url = url.clone();
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let mut command = crate::process::ogp_pulse(&dir);
+                    command.args(&args).arg("--database-url").arg(&url);
+                    command.output().expect("the binary runs")
+                })
+                .await
+                .expect("the command finishes")
+            }
+        };
+        let file_arg = file.to_str().expect("a path").to_owned();
+        let output = run(vec!["export".into(), PLAN.into(), "feedback".into(), "--output".into(), file_arg]).await;
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(std::fs::read_to_string(&file).expect("the file"), served);
+
+        let output = run(vec!["export".into(), PLAN.into(), "responses".into(), "--format".into(), "json".into()]).await;
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let answers: Value = serde_json::from_slice(&output.stdout).expect("JSON on standard output");
+        assert_eq!(answers[0]["decision"], "not_adopted");
+
+        let output = run(vec!["export".into(), PLAN.into(), "secrets".into()]).await;
+        assert_eq!(output.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("choose one of commitments"), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+}

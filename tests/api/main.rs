@@ -34,6 +34,7 @@ mod migrations;
 mod nodes;
 mod pagination;
 mod persisted_queries;
+mod report;
 mod response_cache;
 mod schema;
 mod shared;

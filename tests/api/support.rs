@@ -17,7 +17,7 @@ use poem::{
     http::{HeaderMap, StatusCode},
     test::TestClient,
 };
-use sea_orm::{ConnectOptions, ConnectionTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 /// Which database a test runs on.
@@ -290,6 +290,32 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("no commitment {code}"))
             .to_owned()
+    }
+
+    /// A URL the binary reaches the test's database with.
+    pub async fn cli_database_url(&self, backend: Backend) -> String {
+        let (sql, column) = match backend {
+            Backend::Sqlite => (
+                "SELECT file FROM pragma_database_list WHERE name = 'main'",
+                "file",
+            ),
+            Backend::Postgres => ("SELECT CAST(current_schema() AS TEXT) AS schema", "schema"),
+        };
+        let conn = self.conn();
+        let row = conn
+            .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+            .await
+            .expect("ask the database where it is")
+            .expect("an answer");
+        let found: String = row.try_get("", column).expect("a text");
+        match backend {
+            Backend::Sqlite => format!("sqlite://{found}"),
+            Backend::Postgres => {
+                let base = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let separator = if base.contains('?') { '&' } else { '?' };
+                format!("{base}{separator}options=-c%20search_path%3D{found}")
+            }
+        }
     }
 
     pub fn conn(&self) -> &sea_orm::DatabaseConnection {
