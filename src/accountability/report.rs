@@ -13,9 +13,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::{
-    action_plan, action_plan_translation, commitment, commitment_translation, evidence,
-    evidence_document, implementation_update, implementation_update_translation, institution,
-    institution_translation, meeting, meeting_commitment, milestone_translation,
+    action_plan, action_plan_translation, commitment, commitment_translation,
+    implementation_update, implementation_update_translation, institution, institution_translation,
+    meeting, meeting_commitment, milestone_translation,
 };
 use minijinja::{AutoEscape, Environment, context};
 use sea_orm::{
@@ -487,30 +487,7 @@ async fn update_history<C: ConnectionTrait>(
         |t| t.update_id,
     )
     .await?;
-    let mut pieces: HashMap<i64, Vec<evidence::Model>> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let rows = evidence::Entity::find()
-            .filter(evidence::Column::UpdateId.is_in(chunk.iter().copied()))
-            .order_by_asc(evidence::Column::Position)
-            .order_by_asc(evidence::Column::Id)
-            .all(db)
-            .await?;
-        for row in rows {
-            pieces.entry(row.update_id).or_default().push(row);
-        }
-    }
-    let document_ids: Vec<i64> = pieces
-        .values()
-        .flatten()
-        .filter_map(|piece| piece.document_id)
-        .collect();
-    let documents = lookups::by_id::<evidence_document::Entity, _>(
-        db,
-        evidence_document::Column::Id,
-        &document_ids,
-        |d| d.id,
-    )
-    .await?;
+    let mut pieces = updates::evidence_of(db, &ids, public_url).await?;
     let milestone_positions: HashMap<i64, i32> = lookups::milestones_of(db, &[commitment_id])
         .await?
         .remove(&commitment_id)
@@ -526,29 +503,12 @@ async fn update_history<C: ConnectionTrait>(
                 .remove(&row.id)
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|piece| {
-                    let (url, file_name) = match (piece.url, piece.document_id) {
-                        (Some(url), _) => (url, None),
-                        (None, Some(id)) => {
-                            let document = documents.get(&id)?;
-                            (
-                                crate::http::evidence::download_url(
-                                    public_url,
-                                    id,
-                                    &document.file_name,
-                                ),
-                                Some(document.file_name.clone()),
-                            )
-                        }
-                        (None, None) => return None,
-                    };
-                    Some(EvidenceEntry {
-                        title: piece.title,
-                        evidence_type: piece.evidence_type,
-                        dated_on: piece.dated_on,
-                        url,
-                        file_name,
-                    })
+                .map(|link| EvidenceEntry {
+                    title: link.piece.title,
+                    evidence_type: link.piece.evidence_type,
+                    dated_on: link.piece.dated_on,
+                    url: link.url,
+                    file_name: link.file_name,
                 })
                 .collect();
             UpdateEntry {

@@ -322,3 +322,67 @@ pub async fn newest_with_evidence<C: ConnectionTrait>(
     }
     Ok(newest)
 }
+
+/// A piece of evidence and where to read it.
+#[derive(Clone, Debug)]
+pub struct EvidenceLink {
+    pub piece: evidence::Model,
+    /// The link, or the document's download address.
+    pub url: String,
+    /// For a document: its file name.
+    pub file_name: Option<String>,
+}
+
+/// The evidence of each of `update_ids`, in the order given, with each
+/// document's download address under `public_url`.
+pub async fn evidence_of<C: ConnectionTrait>(
+    db: &C,
+    update_ids: &[i64],
+    public_url: &str,
+) -> AppResult<HashMap<i64, Vec<EvidenceLink>>> {
+    let mut pieces = crate::catalog::lookups::grouped::<evidence::Entity, _>(
+        db,
+        evidence::Column::UpdateId,
+        update_ids,
+        |piece| piece.update_id,
+    )
+    .await?;
+    let document_ids: Vec<i64> = pieces
+        .values()
+        .flatten()
+        .filter_map(|piece| piece.document_id)
+        .collect();
+    let documents = crate::catalog::lookups::by_id::<evidence_document::Entity, _>(
+        db,
+        evidence_document::Column::Id,
+        &document_ids,
+        |document| document.id,
+    )
+    .await?;
+    Ok(pieces
+        .drain()
+        .map(|(update_id, mut own)| {
+            own.sort_by_key(|piece| (piece.position, piece.id));
+            let links = own
+                .into_iter()
+                .filter_map(|piece| {
+                    let (url, file_name) = match (&piece.url, piece.document_id) {
+                        (Some(url), _) => (url.clone(), None),
+                        (None, Some(id)) => {
+                            let name = documents.get(&id)?.file_name.clone();
+                            let url = crate::http::evidence::download_url(public_url, id, &name);
+                            (url, Some(name))
+                        }
+                        (None, None) => return None,
+                    };
+                    Some(EvidenceLink {
+                        piece,
+                        url,
+                        file_name,
+                    })
+                })
+                .collect();
+            (update_id, links)
+        })
+        .collect())
+}

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use chrono::{Days, Months};
 use entity::{
-    commitment, commitment_translation, evidence, evidence_document, feedback,
-    implementation_update, implementation_update_translation, institution, institution_translation,
-    milestone, milestone_translation,
+    commitment, commitment_translation, feedback, implementation_update,
+    implementation_update_translation, institution, institution_translation, milestone,
+    milestone_translation,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -334,23 +334,7 @@ async fn implementation_updates<C: ConnectionTrait>(
             |t| t.update_id,
         )
         .await?;
-        let pieces =
-            lookups::grouped::<evidence::Entity, _>(db, evidence::Column::UpdateId, &ids, |e| {
-                e.update_id
-            })
-            .await?;
-        let document_ids: Vec<i64> = pieces
-            .values()
-            .flatten()
-            .filter_map(|e| e.document_id)
-            .collect();
-        let documents = lookups::by_id::<evidence_document::Entity, _>(
-            db,
-            evidence_document::Column::Id,
-            &document_ids,
-            |d| d.id,
-        )
-        .await?;
+        let pieces = updates::evidence_of(db, &ids, &plan.export.public_url).await?;
         let milestone_ids: Vec<i64> = rows.iter().filter_map(|r| r.milestone_id).collect();
         let positions = lookups::by_id::<milestone::Entity, _>(
             db,
@@ -366,21 +350,17 @@ async fn implementation_updates<C: ConnectionTrait>(
                 |t| &t.language,
                 |t| Some(t.narrative.as_str()),
             );
-            let mut own: Vec<&evidence::Model> =
-                pieces.get(&row.id).into_iter().flatten().collect();
-            own.sort_by_key(|e| e.position);
-            let evidence: Vec<Value> = own
+            let evidence: Vec<Value> = pieces
+                .get(&row.id)
                 .into_iter()
-                .map(|piece| {
-                    let url = match (&piece.url, piece.document_id) {
-                        (Some(url), _) => url.clone(),
-                        (None, Some(id)) => {
-                            let name = documents.get(&id).map_or("document", |d| d.file_name.as_str());
-                            crate::http::evidence::download_url(&plan.export.public_url, id, name)
-                        }
-                        (None, None) => String::new(),
-                    };
-                    json!({ "title": piece.title, "type": piece.evidence_type, "date": piece.dated_on.to_string(), "url": url })
+                .flatten()
+                .map(|link| {
+                    json!({
+                        "title": link.piece.title,
+                        "type": link.piece.evidence_type,
+                        "date": link.piece.dated_on.to_string(),
+                        "url": link.url,
+                    })
                 })
                 .collect();
             sink.row(vec![
