@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::{
-    action_plan, commitment, commitment_focal_point, commitment_translation, feedback, milestone,
-    milestone_translation,
+    action_plan, commitment, commitment_focal_point, commitment_translation, evidence, feedback,
+    implementation_update, milestone, milestone_translation,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -16,6 +16,7 @@ use crate::{
     accountability::compliance::{self, Alert, ComplianceRules},
     awareness::{Subject, figures},
     catalog::partial_date::PartialDate,
+    catalog::{lookups, vocabulary::ResponseDecision},
     error::AppResult,
     feedback::read::{published, unanswered},
 };
@@ -79,6 +80,20 @@ pub struct CommitmentNews {
     /// A milestone came due (within the window) or overdue in the period.
     pub milestones_changed: bool,
     pub awareness: Awareness,
+    /// Implementation updates posted in the period, by the day they report on.
+    pub updates: Vec<UpdatePosted>,
+    /// Official responses given in the period, by decision (stored names).
+    pub decisions: Vec<(String, u64)>,
+}
+
+/// An implementation update as a digest lists it.
+#[derive(Clone, Debug)]
+pub struct UpdatePosted {
+    pub date: NaiveDate,
+    /// On the IRM completion scale, as stored (`limited`…).
+    pub status: String,
+    pub milestone_position: Option<i32>,
+    pub evidence: u64,
 }
 
 impl CommitmentNews {
@@ -231,6 +246,8 @@ async fn commitment_news<C: ConnectionTrait>(
         .max(since_day);
     let (current, previous) =
         figures::compared(db, Subject::Commitment(row.id), since_day, to).await?;
+    let updates = updates_posted(db, row.id, since, until).await?;
+    let decisions = decisions_given(db, row.id, since, until).await?;
 
     Ok(CommitmentNews {
         code: row.code.clone(),
@@ -244,7 +261,91 @@ async fn commitment_news<C: ConnectionTrait>(
         overdue,
         milestones_changed,
         awareness: Awareness { current, previous },
+        updates,
+        decisions,
     })
+}
+
+/// The implementation updates posted on a commitment in the period.
+async fn updates_posted<C: ConnectionTrait>(
+    db: &C,
+    commitment_id: i64,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> AppResult<Vec<UpdatePosted>> {
+    let rows = implementation_update::Entity::find()
+        .filter(implementation_update::Column::CommitmentId.eq(commitment_id))
+        .filter(implementation_update::Column::CreatedAt.gte(since))
+        .filter(implementation_update::Column::CreatedAt.lt(until))
+        .order_by_asc(implementation_update::Column::ReportedOn)
+        .order_by_asc(implementation_update::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let evidence =
+        lookups::grouped::<evidence::Entity, _>(db, evidence::Column::UpdateId, &ids, |piece| {
+            piece.update_id
+        })
+        .await?;
+    let milestone_ids: Vec<i64> = rows.iter().filter_map(|row| row.milestone_id).collect();
+    let positions =
+        lookups::by_id::<milestone::Entity, _>(db, milestone::Column::Id, &milestone_ids, |m| m.id)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| UpdatePosted {
+            date: row.reported_on,
+            milestone_position: row
+                .milestone_id
+                .and_then(|id| positions.get(&id))
+                .map(|m| m.position),
+            evidence: evidence
+                .get(&row.id)
+                .map_or(0, |pieces| pieces.len() as u64),
+            status: row.status,
+        })
+        .collect())
+}
+
+/// The official responses given on a commitment in the period, counted by
+/// decision.
+async fn decisions_given<C: ConnectionTrait>(
+    db: &C,
+    commitment_id: i64,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> AppResult<Vec<(String, u64)>> {
+    let rows: Vec<(Option<String>, i64)> = feedback::Entity::find()
+        .select_only()
+        .column(feedback::Column::ResponseDecision)
+        .column_as(feedback::Column::Id.count(), "count")
+        .filter(feedback::Column::CommitmentId.eq(commitment_id))
+        .filter(feedback::Column::Official.eq(true))
+        .filter(feedback::Column::CreatedAt.gte(since))
+        .filter(feedback::Column::CreatedAt.lt(until))
+        .group_by(feedback::Column::ResponseDecision)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts: Vec<(String, u64)> = ResponseDecision::ALL
+        .iter()
+        .map(|decision| {
+            let count = rows
+                .iter()
+                .filter(|(stored, _)| {
+                    stored
+                        .as_deref()
+                        .and_then(ResponseDecision::parse)
+                        .unwrap_or(ResponseDecision::UnderConsideration)
+                        == *decision
+                })
+                .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
+                .sum();
+            (decision.as_str().to_owned(), count)
+        })
+        .collect();
+    counts.retain(|(_, count)| *count > 0);
+    Ok(counts)
 }
 
 async fn count_by_kind<C: ConnectionTrait>(

@@ -87,10 +87,16 @@ impl Words {
     }
 
     fn kind(&self, kind: &str) -> String {
-        self.value("kinds")
-            .and_then(|kinds| kinds.get(kind))
+        self.named("kinds", kind)
+    }
+
+    /// The name of `value` in the table `table` (`kinds`, `statuses`…), or
+    /// the value itself.
+    fn named(&self, table: &str, value: &str) -> String {
+        self.value(table)
+            .and_then(|names| names.get(value))
             .and_then(serde_json::Value::as_str)
-            .unwrap_or(kind)
+            .unwrap_or(value)
             .to_owned()
     }
 
@@ -140,7 +146,13 @@ pub fn digest(
     let commitments: Vec<minijinja::Value> = digest
         .commitments
         .iter()
-        .filter(|c| c.new_feedback > 0 || !c.awaiting.is_empty() || has_milestones_or_figures(c))
+        .filter(|c| {
+            c.new_feedback > 0
+                || !c.awaiting.is_empty()
+                || has_milestones_or_figures(c)
+                || !c.updates.is_empty()
+                || !c.decisions.is_empty()
+        })
         .map(|c| commitment(c, &words, base, digest.until, today))
         .collect();
     let alerts: Vec<&str> = digest.alerts.iter().map(|a| a.message.as_str()).collect();
@@ -280,6 +292,16 @@ fn commitment(
         due_soon => c.due_soon.iter().map(milestone).collect::<Vec<_>>(),
         overdue => c.overdue.iter().map(milestone).collect::<Vec<_>>(),
         awareness => c.awareness.has_figures().then(|| awareness(&c.awareness)),
+        updates => c.updates.iter().map(|u| context! {
+            date => u.date.to_string(),
+            status => words.named("statuses", &u.status),
+            milestone => u.milestone_position,
+            evidence => words.count("evidence", u.evidence),
+        }).collect::<Vec<_>>(),
+        decisions => c.decisions.iter()
+            .map(|(decision, n)| format!("{}: {n}", words.named("decisions", decision)))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
@@ -338,6 +360,7 @@ pub fn confirmation(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digests::content::UpdatePosted;
     use crate::{
         accountability::compliance::{Alert, AlertKind},
         awareness::figures,
@@ -423,6 +446,13 @@ mod tests {
                         ..Default::default()
                     },
                 },
+                updates: vec![UpdatePosted {
+                    date: day("2026-11-25"),
+                    status: "limited".to_owned(),
+                    milestone_position: Some(2),
+                    evidence: 1,
+                }],
+                decisions: vec![("adopted".to_owned(), 2), ("not_adopted".to_owned(), 1)],
             }],
         }
     }
@@ -462,6 +492,8 @@ mod tests {
             "Milestone 1: Write the plan (ended 31 Oct 2026)",
             "- People reached: 1500 (previous period: 900)",
             "- Aware of the commitment: 25% (previous period: –)",
+            "Implementation updates published (1)\n- 2026-11-25 (Milestone 2): Limited, 1 piece of evidence",
+            "Responses given: Adopted: 2, Not adopted: 1",
             "Stop these digests: https://pulse.example.org/unsubscribe?token=abc",
         ] {
             assert!(
