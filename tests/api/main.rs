@@ -12,6 +12,7 @@ mod process;
 mod support;
 
 mod accountability;
+mod accountability_loop;
 mod awareness;
 mod campaigns;
 mod catalog;
