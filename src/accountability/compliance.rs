@@ -118,10 +118,23 @@ pub async fn of_commitment<C: ConnectionTrait>(
     else {
         return Ok(Vec::new());
     };
-    if !plan_in_scope(&plan) {
+    of_commitments(db, rules, now, &plan, std::slice::from_ref(row)).await
+}
+
+/// The alerts of some commitments of `plan`, in the order given.
+pub async fn of_commitments<C: ConnectionTrait>(
+    db: &C,
+    rules: &ComplianceRules,
+    now: DateTime<Utc>,
+    plan: &action_plan::Model,
+    rows: &[commitment::Model],
+) -> AppResult<Vec<Alert>> {
+    if !plan_in_scope(plan) {
         return Ok(Vec::new());
     }
-    commitment_alerts(db, rules, now, &plan, std::slice::from_ref(row)).await
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let last = last_evidence(db, &ids).await?;
+    commitment_alerts(db, rules, now, plan, rows, &last).await
 }
 
 /// The alerts of an action plan: its own first, then each commitment's by
@@ -140,8 +153,12 @@ pub async fn of_action_plan<C: ConnectionTrait>(
         .order_by_asc(commitment::Column::Code)
         .all(db)
         .await?;
-    let mut alerts = plan_alerts(db, rules, now, plan, &commitments).await?;
-    alerts.extend(commitment_alerts(db, rules, now, plan, &commitments).await?);
+    let ids: Vec<i64> = commitments.iter().map(|c| c.id).collect();
+    // Read once: the plan's freshness is its freshest commitment's.
+    let last = last_evidence(db, &ids).await?;
+    let newest = last.values().max().copied();
+    let mut alerts = plan_alerts(db, rules, now, plan, newest).await?;
+    alerts.extend(commitment_alerts(db, rules, now, plan, &commitments, &last).await?);
     Ok(alerts)
 }
 
@@ -155,11 +172,15 @@ pub async fn of_action_plan_itself<C: ConnectionTrait>(
     if !plan_in_scope(plan) {
         return Ok(Vec::new());
     }
-    let commitments = commitment::Entity::find()
+    let ids: Vec<i64> = commitment::Entity::find()
+        .select_only()
+        .column(commitment::Column::Id)
         .filter(commitment::Column::ActionPlanId.eq(plan.id))
+        .into_tuple()
         .all(db)
         .await?;
-    plan_alerts(db, rules, now, plan, &commitments).await
+    let newest = last_evidence(db, &ids).await?.into_values().max();
+    plan_alerts(db, rules, now, plan, newest).await
 }
 
 /// When evidence was last posted on each commitment.
@@ -186,18 +207,18 @@ async fn last_evidence<C: ConnectionTrait>(
     Ok(last)
 }
 
+/// The plan's own alerts; `last` is when evidence was last posted on any
+/// of its commitments.
 async fn plan_alerts<C: ConnectionTrait>(
     db: &C,
     rules: &ComplianceRules,
     now: DateTime<Utc>,
     plan: &action_plan::Model,
-    commitments: &[commitment::Model],
+    last: Option<DateTime<Utc>>,
 ) -> AppResult<Vec<Alert>> {
     let today = now.date_naive();
     let mut alerts = Vec::new();
 
-    let ids: Vec<i64> = commitments.iter().map(|c| c.id).collect();
-    let last = last_evidence(db, &ids).await?.into_values().max();
     let stale_from = |day: NaiveDate| add_days(day, rules.repository_stale_days);
     let fresh = last.is_some_and(|at| {
         stale_from(at.date_naive()).is_some_and(|limit| today <= limit)
@@ -307,12 +328,15 @@ async fn overdue_feedback<C: ConnectionTrait>(
     Ok(found)
 }
 
+/// The alerts of `commitments`; `last` says when evidence was last posted
+/// on each.
 async fn commitment_alerts<C: ConnectionTrait>(
     db: &C,
     rules: &ComplianceRules,
     now: DateTime<Utc>,
     plan: &action_plan::Model,
     commitments: &[commitment::Model],
+    last: &HashMap<i64, DateTime<Utc>>,
 ) -> AppResult<Vec<Alert>> {
     let withdrawn = CommitmentStatus::Withdrawn.as_str();
     let rows: Vec<&commitment::Model> = commitments
@@ -325,7 +349,6 @@ async fn commitment_alerts<C: ConnectionTrait>(
     }
     let today = now.date_naive();
     let due_days = chrono::Duration::days(i64::from(rules.response_due_days));
-    let last = last_evidence(db, &ids).await?;
     let milestones = lookups::milestones_of(db, &ids).await?;
     let milestone_ids: Vec<i64> = milestones.values().flatten().map(|m| m.id).collect();
     let milestone_levels =

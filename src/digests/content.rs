@@ -185,8 +185,14 @@ async fn alerts<C: ConnectionTrait>(
     for plan in &plans {
         alerts.extend(compliance::of_action_plan_itself(db, rules, now, plan).await?);
     }
-    for row in rows {
-        alerts.extend(compliance::of_commitment(db, rules, now, row).await?);
+    for plan in &plans {
+        // This focal point's commitments of the plan, by code, read at once.
+        let own: Vec<commitment::Model> = rows
+            .iter()
+            .filter(|row| row.action_plan_id == plan.id)
+            .cloned()
+            .collect();
+        alerts.extend(compliance::of_commitments(db, rules, now, plan, &own).await?);
     }
     Ok(alerts)
 }
