@@ -49,6 +49,14 @@ impl<T> Change<T> {
 /// others.
 pub type Texts = BTreeMap<Language, String>;
 
+/// Every language any of `texts` names, each once, in order.
+pub(crate) fn languages_of<'a>(texts: &[&'a Texts]) -> Vec<&'a Language> {
+    let mut languages: Vec<&Language> = texts.iter().flat_map(|map| map.keys()).collect();
+    languages.sort();
+    languages.dedup();
+    languages
+}
+
 pub(crate) fn check_texts(field: &str, texts: &Texts, max: usize) -> AppResult<()> {
     for (language, text) in texts {
         rules::text(text, max)

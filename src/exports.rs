@@ -149,3 +149,46 @@ pub async fn write_to(
     out.flush()?;
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database that fails as soon as an export reads it: it has no tables.
+    async fn broken_database() -> DatabaseConnection {
+        sea_orm::Database::connect("sqlite::memory:")
+            .await
+            .expect("an in-memory database")
+    }
+
+    #[tokio::test]
+    async fn an_export_that_fails_ends_in_an_error_not_a_short_file() {
+        let export = Export {
+            plan: action_plan::Model {
+                id: 1,
+                key: "morocco-2018-2020".to_owned(),
+                country_id: 1,
+                cycle_year: 2018,
+                start_date: None,
+                end_date: None,
+                status: None,
+                moderation_mode: "post".to_owned(),
+            },
+            dataset: Dataset::Feedback,
+            format: Format::Csv,
+            language: LanguagePreference::only(&crate::language::Language::english()),
+            public_url: "http://127.0.0.1:8000".to_owned(),
+            now: chrono::Utc::now(),
+        };
+        let mut chunks = start(broken_database().await, export);
+        let mut items = Vec::new();
+        while let Some(item) = chunks.recv().await {
+            items.push(item);
+        }
+        assert!(
+            matches!(items.last(), Some(Err(_))),
+            "the stream must end with an error, got {} items",
+            items.len()
+        );
+    }
+}

@@ -207,6 +207,40 @@ async fn last_evidence<C: ConnectionTrait>(
     Ok(last)
 }
 
+/// The repository alert of a commitment or plan (`subject`: how the
+/// message names it, and the commitment), unless evidence was posted
+/// (`last`) within the threshold. Without any evidence the clock runs from
+/// `clock_start`, the start of implementation.
+fn repository_alert(
+    rules: &ComplianceRules,
+    now: DateTime<Utc>,
+    last: Option<DateTime<Utc>>,
+    clock_start: Option<NaiveDate>,
+    (name, commitment): (&str, Option<(i64, String)>),
+) -> Option<Alert> {
+    let days = rules.repository_stale_days;
+    let (since, message) = match last {
+        Some(at) if now - at <= chrono::Duration::days(i64::from(days)) => return None,
+        Some(at) => (
+            add_days(at.date_naive(), days),
+            format!(
+                "No evidence of implementation has been published for {name} in the last {days} days."
+            ),
+        ),
+        None => (
+            clock_start.and_then(|day| add_days(day, days)),
+            format!("No evidence of implementation has been published for {name} yet."),
+        ),
+    };
+    Some(Alert {
+        kind: AlertKind::RepositoryStale,
+        commitment,
+        count: None,
+        since,
+        message,
+    })
+}
+
 /// The plan's own alerts; `last` is when evidence was last posted on any
 /// of its commitments.
 async fn plan_alerts<C: ConnectionTrait>(
@@ -219,31 +253,13 @@ async fn plan_alerts<C: ConnectionTrait>(
     let today = now.date_naive();
     let mut alerts = Vec::new();
 
-    let stale_from = |day: NaiveDate| add_days(day, rules.repository_stale_days);
-    let fresh = last.is_some_and(|at| {
-        stale_from(at.date_naive()).is_some_and(|limit| today <= limit)
-            && now - at <= chrono::Duration::days(i64::from(rules.repository_stale_days))
-    });
-    if !fresh {
-        let days = rules.repository_stale_days;
-        let (since, message) = match last {
-            Some(at) => (
-                stale_from(at.date_naive()),
-                format!("No evidence of implementation has been published for any commitment of this plan in the last {days} days."),
-            ),
-            None => (
-                first_day(plan.start_date.as_deref()).and_then(stale_from),
-                "No evidence of implementation has been published for any commitment of this plan yet.".to_owned(),
-            ),
-        };
-        alerts.push(Alert {
-            kind: AlertKind::RepositoryStale,
-            commitment: None,
-            count: None,
-            since,
-            message,
-        });
-    }
+    alerts.extend(repository_alert(
+        rules,
+        now,
+        last,
+        first_day(plan.start_date.as_deref()),
+        ("any commitment of this plan", None),
+    ));
 
     let held = meetings::all_of_action_plan(db, plan.id).await?;
     let forum = MeetingKind::Forum.as_str();
@@ -375,29 +391,14 @@ async fn commitment_alerts<C: ConnectionTrait>(
         let about = Some((row.id, row.code.clone()));
         let code = &row.code;
 
-        let days = rules.repository_stale_days;
-        let stale_limit = chrono::Duration::days(i64::from(days));
-        match last.get(&row.id) {
-            Some(at) if now - *at <= stale_limit => {}
-            Some(at) => alerts.push(Alert {
-                kind: AlertKind::RepositoryStale,
-                commitment: about.clone(),
-                count: None,
-                since: add_days(at.date_naive(), days),
-                message: format!(
-                    "No evidence of implementation has been published for {code} in the last {days} days."
-                ),
-            }),
-            None => alerts.push(Alert {
-                kind: AlertKind::RepositoryStale,
-                commitment: about.clone(),
-                count: None,
-                since: first_day(row.period_start.as_deref())
-                    .or_else(|| first_day(plan.start_date.as_deref()))
-                    .and_then(|day| add_days(day, days)),
-                message: format!("No evidence of implementation has been published for {code} yet."),
-            }),
-        }
+        alerts.extend(repository_alert(
+            rules,
+            now,
+            last.get(&row.id).copied(),
+            first_day(row.period_start.as_deref())
+                .or_else(|| first_day(plan.start_date.as_deref())),
+            (code, about.clone()),
+        ));
 
         if let Some((count, oldest)) = waiting.get(&row.id) {
             let days = rules.response_due_days;

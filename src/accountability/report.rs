@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::{
     action_plan, action_plan_translation, commitment, commitment_translation,
-    implementation_update, implementation_update_translation, institution, institution_translation,
-    meeting, meeting_commitment, milestone_translation,
+    implementation_update, implementation_update_translation, meeting, meeting_commitment,
+    milestone_translation,
 };
 use minijinja::{AutoEscape, Environment, context};
 use sea_orm::{
@@ -293,7 +293,12 @@ pub async fn gather_for<C: ConnectionTrait>(
         .collect();
     institution_ids.sort_unstable();
     institution_ids.dedup();
-    let institutions = institution_names(db, &preference, &institution_ids).await?;
+    let institutions: HashMap<i64, String> =
+        lookups::institution_names(db, &institution_ids, &preference)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id, name.with_abbreviation()))
+            .collect();
     let lead_institution = row
         .lead_institution_id
         .and_then(|id| institutions.get(&id).cloned());
@@ -425,41 +430,6 @@ fn pick<T>(
             |t| field(t).filter(|text| !text.trim().is_empty()),
         )
         .map(|chosen| chosen.value.to_owned())
-}
-
-/// Institution names (with their abbreviation) by id.
-async fn institution_names<C: ConnectionTrait>(
-    db: &C,
-    preference: &LanguagePreference,
-    ids: &[i64],
-) -> AppResult<HashMap<i64, String>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = institution::Entity::find()
-        .filter(institution::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
-    let names = lookups::grouped::<institution_translation::Entity, _>(
-        db,
-        institution_translation::Column::InstitutionId,
-        ids,
-        |t| t.institution_id,
-    )
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let own = names.get(&row.id).map_or(&[][..], Vec::as_slice);
-            let name = pick(preference, own, |t| &t.language, |t| Some(&t.name))
-                .unwrap_or_else(|| row.key.clone());
-            let shown = match row.abbreviation.as_deref().map(str::trim) {
-                Some(short) if !short.is_empty() && short != name => format!("{name} ({short})"),
-                _ => name,
-            };
-            (row.id, shown)
-        })
-        .collect())
 }
 
 /// Every update on the commitment, newest first, with narrative and

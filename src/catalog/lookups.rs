@@ -10,7 +10,65 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::error::AppResult;
+use crate::{error::AppResult, language::LanguagePreference};
+
+/// An institution as documents name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstitutionName {
+    /// In the preferred language, else any, else the institution's key.
+    pub name: String,
+    pub abbreviation: Option<String>,
+}
+
+impl InstitutionName {
+    /// `Ministry of … (MRAFP)`, or the name alone.
+    pub fn with_abbreviation(&self) -> String {
+        match self.abbreviation.as_deref().map(str::trim) {
+            Some(short) if !short.is_empty() && short != self.name => {
+                format!("{} ({short})", self.name)
+            }
+            _ => self.name.clone(),
+        }
+    }
+}
+
+/// The names of institutions `ids` in `preference`'s language, by id.
+pub async fn institution_names<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    preference: &LanguagePreference,
+) -> AppResult<HashMap<i64, InstitutionName>> {
+    let rows = by_id::<institution::Entity, _>(db, institution::Column::Id, ids, |r| r.id).await?;
+    let names = grouped::<entity::institution_translation::Entity, _>(
+        db,
+        entity::institution_translation::Column::InstitutionId,
+        ids,
+        |t| t.institution_id,
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, row)| {
+            let name = names
+                .get(&id)
+                .and_then(|own| {
+                    preference.pick(
+                        own,
+                        |t| &t.language,
+                        |t| Some(t.name.as_str()).filter(|name| !name.trim().is_empty()),
+                    )
+                })
+                .map_or_else(|| row.key.clone(), |chosen| chosen.value.to_owned());
+            (
+                id,
+                InstitutionName {
+                    name,
+                    abbreviation: row.abbreviation,
+                },
+            )
+        })
+        .collect())
+}
 
 /// Rows of `E` whose `column` is one of `ids`, grouped by that column's value
 /// (read from each row by `group_of`), with an empty group for an id that has

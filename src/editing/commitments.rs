@@ -13,7 +13,8 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
-    Change, Texts, audit_write, check_period, check_texts, json, save_changes, stored_date, unique,
+    Change, Texts, audit_write, check_period, check_texts, json, languages_of, save_changes,
+    stored_date, unique,
 };
 use crate::{
     audit::{self, Action, Entry},
@@ -55,7 +56,7 @@ impl CommitmentTexts {
     }
 
     fn languages(&self) -> Vec<&Language> {
-        let mut languages: Vec<&Language> = [
+        languages_of(&[
             &self.title,
             &self.full_title,
             &self.public_problem,
@@ -63,13 +64,7 @@ impl CommitmentTexts {
             &self.how_it_contributes,
             &self.ogp_relevance,
             &self.additional_information,
-        ]
-        .into_iter()
-        .flat_map(|texts| texts.keys())
-        .collect();
-        languages.sort();
-        languages.dedup();
-        languages
+        ])
     }
 }
 

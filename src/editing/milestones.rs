@@ -10,7 +10,8 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
-    Change, Texts, audit_write, check_period, check_texts, json, save_changes, stored_date,
+    Change, Texts, audit_write, check_period, check_texts, json, languages_of, save_changes,
+    stored_date,
 };
 use crate::{
     catalog::{
@@ -46,17 +47,11 @@ impl MilestoneTexts {
     }
 
     fn languages(&self) -> Vec<&Language> {
-        let mut languages: Vec<&Language> = [
+        languages_of(&[
             &self.title,
             &self.expected_output,
             &self.means_of_verification,
-        ]
-        .into_iter()
-        .flat_map(|texts| texts.keys())
-        .collect();
-        languages.sort();
-        languages.dedup();
-        languages
+        ])
     }
 }
 

@@ -5,8 +5,7 @@ use std::collections::HashMap;
 use chrono::{Days, Months};
 use entity::{
     commitment, commitment_translation, feedback, implementation_update,
-    implementation_update_translation, institution, institution_translation, milestone,
-    milestone_translation,
+    implementation_update_translation, milestone, milestone_translation,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -157,30 +156,44 @@ fn level(row: Option<&implementation_update::Model>) -> Value {
     Value::from(updates::level_of(row).as_str())
 }
 
+/// The next batch of `query` in the order of its `id` column after
+/// `*after`, which moves to the batch's last id; none once all were read.
+async fn next_batch<C, E>(
+    db: &C,
+    query: sea_orm::Select<E>,
+    id: E::Column,
+    id_of: fn(&E::Model) -> i64,
+    after: &mut i64,
+) -> Result<Option<Vec<E::Model>>, ExportError>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+{
+    let rows = query
+        .filter(id.gt(*after))
+        .order_by_asc(id)
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    match rows.last() {
+        Some(last) => {
+            *after = id_of(last);
+            Ok(Some(rows))
+        }
+        None => Ok(None),
+    }
+}
+
 /// Institution names in the preferred language, by id.
 async fn institution_names<C: ConnectionTrait>(
     db: &C,
     ids: &[i64],
     language: &LanguagePreference,
 ) -> Result<HashMap<i64, String>, ExportError> {
-    let rows = lookups::by_id::<institution::Entity, _>(db, institution::Column::Id, ids, |r| r.id)
-        .await?;
-    let names = lookups::grouped::<institution_translation::Entity, _>(
-        db,
-        institution_translation::Column::InstitutionId,
-        ids,
-        |t| t.institution_id,
-    )
-    .await?;
-    Ok(rows
+    Ok(lookups::institution_names(db, ids, language)
+        .await?
         .into_iter()
-        .map(|(id, row)| {
-            let name = names
-                .get(&id)
-                .and_then(|t| language.pick(t, |t| &t.language, |t| Some(t.name.as_str())))
-                .map_or_else(|| row.key.clone(), |chosen| chosen.value.to_owned());
-            (id, name)
-        })
+        .map(|(id, found)| (id, found.name))
         .collect())
 }
 
@@ -190,18 +203,17 @@ async fn commitments<C: ConnectionTrait>(
     sink: &mut Sink,
 ) -> Result<(), ExportError> {
     let mut after = 0;
-    loop {
-        let rows = commitment::Entity::find()
-            .filter(commitment::Column::ActionPlanId.eq(plan.export.plan.id))
-            .filter(commitment::Column::Id.gt(after))
-            .order_by_asc(commitment::Column::Id)
-            .limit(BATCH)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else {
-            return Ok(());
-        };
-        after = last.id;
+    let query =
+        commitment::Entity::find().filter(commitment::Column::ActionPlanId.eq(plan.export.plan.id));
+    while let Some(rows) = next_batch(
+        db,
+        query.clone(),
+        commitment::Column::Id,
+        |r| r.id,
+        &mut after,
+    )
+    .await?
+    {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let texts = lookups::grouped::<commitment_translation::Entity, _>(
             db,
@@ -242,6 +254,7 @@ async fn commitments<C: ConnectionTrait>(
             .await?;
         }
     }
+    Ok(())
 }
 
 async fn milestones<C: ConnectionTrait>(
@@ -250,18 +263,17 @@ async fn milestones<C: ConnectionTrait>(
     sink: &mut Sink,
 ) -> Result<(), ExportError> {
     let mut after = 0;
-    loop {
-        let rows = milestone::Entity::find()
-            .filter(milestone::Column::CommitmentId.in_subquery(plan.commitment_ids()))
-            .filter(milestone::Column::Id.gt(after))
-            .order_by_asc(milestone::Column::Id)
-            .limit(BATCH)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else {
-            return Ok(());
-        };
-        after = last.id;
+    let query = milestone::Entity::find()
+        .filter(milestone::Column::CommitmentId.in_subquery(plan.commitment_ids()));
+    while let Some(rows) = next_batch(
+        db,
+        query.clone(),
+        milestone::Column::Id,
+        |r| r.id,
+        &mut after,
+    )
+    .await?
+    {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let texts = lookups::grouped::<milestone_translation::Entity, _>(
             db,
@@ -306,6 +318,7 @@ async fn milestones<C: ConnectionTrait>(
             .await?;
         }
     }
+    Ok(())
 }
 
 async fn implementation_updates<C: ConnectionTrait>(
@@ -314,18 +327,17 @@ async fn implementation_updates<C: ConnectionTrait>(
     sink: &mut Sink,
 ) -> Result<(), ExportError> {
     let mut after = 0;
-    loop {
-        let rows = implementation_update::Entity::find()
-            .filter(implementation_update::Column::CommitmentId.in_subquery(plan.commitment_ids()))
-            .filter(implementation_update::Column::Id.gt(after))
-            .order_by_asc(implementation_update::Column::Id)
-            .limit(BATCH)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else {
-            return Ok(());
-        };
-        after = last.id;
+    let query = implementation_update::Entity::find()
+        .filter(implementation_update::Column::CommitmentId.in_subquery(plan.commitment_ids()));
+    while let Some(rows) = next_batch(
+        db,
+        query.clone(),
+        implementation_update::Column::Id,
+        |r| r.id,
+        &mut after,
+    )
+    .await?
+    {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let texts = lookups::grouped::<implementation_update_translation::Entity, _>(
             db,
@@ -381,6 +393,7 @@ async fn implementation_updates<C: ConnectionTrait>(
             .await?;
         }
     }
+    Ok(())
 }
 
 /// Published feedback only; no author's name or address, no visitor key.
@@ -389,55 +402,63 @@ async fn published_feedback<C: ConnectionTrait>(
     plan: &Plan<'_>,
     sink: &mut Sink,
 ) -> Result<(), ExportError> {
-    let mut after = 0;
-    loop {
-        // Only the columns that may leave: the author's fields are never read.
-        let rows: Vec<FeedbackRow> = feedback::Entity::find()
-            .select_only()
-            .columns([
-                feedback::Column::Id,
-                feedback::Column::CommitmentId,
-                feedback::Column::ParentId,
-                feedback::Column::Depth,
-                feedback::Column::Kind,
-                feedback::Column::Stance,
-                feedback::Column::Language,
-                feedback::Column::Body,
-                feedback::Column::CreatedAt,
-                feedback::Column::Official,
-                feedback::Column::ResponseDecision,
-                feedback::Column::ResponseRationale,
-            ])
-            .filter(feedback::Column::CommitmentId.in_subquery(plan.commitment_ids()))
-            .filter(feedback::Column::Status.eq(FeedbackStatus::Published.as_str()))
-            .filter(feedback::Column::Id.gt(after))
-            .order_by_asc(feedback::Column::Id)
-            .limit(BATCH)
-            .into_model::<FeedbackRow>()
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else {
-            return Ok(());
-        };
-        after = last.id;
-        for row in rows {
-            sink.row(vec![
-                Value::from(row.id),
-                plan.code(row.commitment_id),
-                row.parent_id.map_or(Value::Null, Value::from),
-                Value::from(row.depth),
-                Value::from(row.kind),
-                text(row.stance.as_deref()),
-                text(row.language.as_deref()),
-                Value::from(row.body),
-                Value::from(row.created_at.to_rfc3339()),
-                Value::from(row.official),
-                text(row.response_decision.as_deref()),
-                text(row.response_rationale.as_deref()),
-            ])
-            .await?;
+    // Commitment by commitment, each through the (commitment, status, id)
+    // index: a plan's comments are a thin slice of the whole table, and
+    // walking the table in id order to pick them out read it all.
+    let mut commitment_ids: Vec<i64> = plan.codes.keys().copied().collect();
+    commitment_ids.sort_unstable();
+    for commitment_id in commitment_ids {
+        let mut after = 0;
+        loop {
+            // Only the columns that may leave: the author's fields are never read.
+            let rows: Vec<FeedbackRow> = feedback::Entity::find()
+                .select_only()
+                .columns([
+                    feedback::Column::Id,
+                    feedback::Column::CommitmentId,
+                    feedback::Column::ParentId,
+                    feedback::Column::Depth,
+                    feedback::Column::Kind,
+                    feedback::Column::Stance,
+                    feedback::Column::Language,
+                    feedback::Column::Body,
+                    feedback::Column::CreatedAt,
+                    feedback::Column::Official,
+                    feedback::Column::ResponseDecision,
+                    feedback::Column::ResponseRationale,
+                ])
+                .filter(feedback::Column::CommitmentId.eq(commitment_id))
+                .filter(feedback::Column::Status.eq(FeedbackStatus::Published.as_str()))
+                .filter(feedback::Column::Id.gt(after))
+                .order_by_asc(feedback::Column::Id)
+                .limit(BATCH)
+                .into_model::<FeedbackRow>()
+                .all(db)
+                .await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after = last.id;
+            for row in rows {
+                sink.row(vec![
+                    Value::from(row.id),
+                    plan.code(row.commitment_id),
+                    row.parent_id.map_or(Value::Null, Value::from),
+                    Value::from(row.depth),
+                    Value::from(row.kind),
+                    text(row.stance.as_deref()),
+                    text(row.language.as_deref()),
+                    Value::from(row.body),
+                    Value::from(row.created_at.to_rfc3339()),
+                    Value::from(row.official),
+                    text(row.response_decision.as_deref()),
+                    text(row.response_rationale.as_deref()),
+                ])
+                .await?;
+            }
         }
     }
+    Ok(())
 }
 
 #[derive(sea_orm::FromQueryResult)]

@@ -7,8 +7,7 @@
 //! "Now" is the application's manual clock: fixture dates are counted in
 //! days from it, and every threshold is crossed by moving it.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entity::mail_outbox;
+use chrono::{Duration, NaiveDate};
 use ogp_pulse::{
     accountability::compliance::ComplianceRules,
     clock::Clock,
@@ -18,12 +17,11 @@ use ogp_pulse::{
     staff::Role,
 };
 use poem::http::{HeaderMap, StatusCode};
-use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::{
     campaigns::{bundled_app, decoded, global_id, milestone_ids, plan_id},
-    support::{Reply, TestApp, encode, on_both_backends},
+    support::{Reply, TestApp, at, encode, on_both_backends, outbox, set_clock, token_after},
 };
 
 const PLAN_KEY: &str = "morocco-2018-2020";
@@ -1341,37 +1339,6 @@ on_both_backends! {
 
 // ---------------------------------------------------------------------------
 // Digests
-
-fn at(text: &str) -> DateTime<Utc> {
-    text.parse()
-        .unwrap_or_else(|err| panic!("{text} is not a date-time: {err}"))
-}
-
-/// Moves the application's clock to `to`.
-fn set_clock(app: &TestApp, to: DateTime<Utc>) {
-    let now = app.clock.now();
-    app.clock.advance(to - now);
-}
-
-async fn outbox(app: &TestApp) -> Vec<mail_outbox::Model> {
-    mail_outbox::Entity::find()
-        .order_by_asc(mail_outbox::Column::Id)
-        .all(app.conn())
-        .await
-        .expect("read the outbox")
-}
-
-/// The token written after `marker` in `text`.
-fn token_after(text: &str, marker: &str) -> String {
-    let start = text
-        .find(marker)
-        .unwrap_or_else(|| panic!("no {marker} in {text}"))
-        + marker.len();
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '%'))
-        .collect()
-}
 
 on_both_backends! {
     async fn a_focal_points_digest_opens_with_compliance_alerts(backend: Backend) {

@@ -9,7 +9,7 @@
 //! "Now" is the application's manual clock, set to a fixed week (Monday
 //! 2027-03-01) so the weekly digest of Monday 2027-03-08 covers it all.
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{Duration, SecondsFormat};
 use entity::mail_outbox;
 use ogp_pulse::{
     accountability::compliance::ComplianceRules,
@@ -20,12 +20,11 @@ use ogp_pulse::{
     staff::Role,
 };
 use poem::http::StatusCode;
-use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::{
     process::{Finished, ogp_pulse, run},
-    support::{Backend, TestApp, on_both_backends},
+    support::{Backend, TestApp, at, csv_rows, on_both_backends, outbox, set_clock, token_after},
 };
 
 const PLAN: &str = "morocco-2018-2020";
@@ -58,37 +57,6 @@ const RESPOND: &str = "mutation($id: ID!, $rationale: String) {
 }";
 const STANDING: &str =
     r#"{ commitment(code: "MO0018") { completionLevel complianceAlerts { kind message } } }"#;
-
-fn at(text: &str) -> DateTime<Utc> {
-    text.parse()
-        .unwrap_or_else(|err| panic!("{text} is not a date-time: {err}"))
-}
-
-/// Moves the application's clock to `to`.
-fn set_clock(app: &TestApp, to: DateTime<Utc>) {
-    let now = app.clock.now();
-    app.clock.advance(to - now);
-}
-
-async fn outbox(app: &TestApp) -> Vec<mail_outbox::Model> {
-    mail_outbox::Entity::find()
-        .order_by_asc(mail_outbox::Column::Id)
-        .all(app.conn())
-        .await
-        .expect("read the outbox")
-}
-
-/// The token written after `marker` in `text`.
-fn token_after(text: &str, marker: &str) -> String {
-    let start = text
-        .find(marker)
-        .unwrap_or_else(|| panic!("no {marker} in {text}"))
-        + marker.len();
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '%'))
-        .collect()
-}
 
 /// MO0018's focal point subscribes itself to the weekly digest and follows
 /// the confirmation link.
@@ -188,31 +156,6 @@ fn check_digest(digest: &mail_outbox::Model, overdue: &str) {
             "the citizen's address in the digest:\n{part}"
         );
     }
-}
-
-/// A CSV export's header and rows, read by a CSV library.
-fn csv_rows(body: &Value) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = body
-        .as_str()
-        .unwrap_or_else(|| panic!("not CSV text: {body}"));
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .expect("a header row")
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|record| {
-            record
-                .expect("a CSV record")
-                .iter()
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect();
-    (header, rows)
 }
 
 /// The position of `name` in a CSV header.

@@ -21,13 +21,13 @@ use ogp_pulse::{
     mail::delivery::{DeliveryReport, deliver_due},
     staff::Role,
 };
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::{
     campaigns::{global_id, number, plan_id},
     mail::{eml_files, files_sender},
-    support::{Backend, Reply, TestApp, on_both_backends},
+    support::{Backend, Reply, TestApp, at, on_both_backends, outbox, set_clock, token_after},
 };
 
 const PUBLIC_URL: &str = "https://pulse.example.org";
@@ -49,11 +49,6 @@ const CREATE_FOCAL_POINT: &str =
     "mutation($input: CreateFocalPointInput!) { createFocalPoint(input: $input) { id key } }";
 const PRE_MODERATION: &str = "mutation($id: ID!) { updateActionPlan(input: { id: $id, moderationMode: PRE }) { moderationMode } }";
 
-fn at(text: &str) -> DateTime<Utc> {
-    text.parse()
-        .unwrap_or_else(|err| panic!("{text} is not a date-time: {err}"))
-}
-
 /// A GraphQL `DateTime` as an instant.
 fn instant(value: &Value) -> DateTime<Utc> {
     value
@@ -68,12 +63,6 @@ fn settings() -> DigestSettings {
         public_url: PUBLIC_URL.into(),
         compliance: Default::default(),
     }
-}
-
-/// Moves the application's clock to `to`.
-fn set_clock(app: &TestApp, to: DateTime<Utc>) {
-    let now = app.clock.now();
-    app.clock.advance(to - now);
 }
 
 /// The bundled plan, links in emails to [`PUBLIC_URL`], limits on
@@ -161,14 +150,6 @@ async fn subscription_count(app: &TestApp) -> u64 {
         .expect("count subscriptions")
 }
 
-async fn outbox(app: &TestApp) -> Vec<mail_outbox::Model> {
-    mail_outbox::Entity::find()
-        .order_by_asc(mail_outbox::Column::Id)
-        .all(app.conn())
-        .await
-        .expect("read the outbox")
-}
-
 /// Outbox rows whose dedupe key starts with `prefix`, oldest first.
 async fn rows_keyed(app: &TestApp, prefix: &str) -> Vec<mail_outbox::Model> {
     outbox(app)
@@ -184,20 +165,6 @@ async fn digest_rows(app: &TestApp) -> Vec<mail_outbox::Model> {
 
 async fn confirmation_rows(app: &TestApp, subscription: i64) -> Vec<mail_outbox::Model> {
     rows_keyed(app, &format!("digest-confirm:{subscription}:")).await
-}
-
-/// The token written after `marker` in `text`.
-fn token_after(text: &str, marker: &str) -> String {
-    let start = text
-        .find(marker)
-        .unwrap_or_else(|| panic!("no {marker} in {text}"))
-        + marker.len();
-    let token: String = text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '%'))
-        .collect();
-    assert!(!token.is_empty(), "an empty token after {marker} in {text}");
-    token
 }
 
 /// The token of the latest confirmation email of `subscription`.

@@ -6,7 +6,7 @@ use ogp_pulse::{clock::Clock, staff::Role};
 use poem::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, on_both_backends};
+use crate::support::{TestApp, csv_rows, on_both_backends};
 
 const PLAN: &str = "morocco-2018-2020";
 const SECRET_EMAIL: &str = "planted.secret@example.org";
@@ -26,31 +26,6 @@ const RESPOND: &str = "mutation($id: ID!) { respondToFeedback(feedbackId: $id, b
 const MODERATE: &str =
     "mutation($id: ID!) { moderateFeedback(id: $id, action: HIDE, reason: \"spam\") { id } }";
 const POST_UPDATE: &str = "mutation($input: PostImplementationUpdateInput!) { postImplementationUpdate(input: $input) { id } }";
-
-/// Parses a CSV export: its header and rows, by a CSV library.
-fn csv_rows(body: &Value) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = body
-        .as_str()
-        .unwrap_or_else(|| panic!("not CSV text: {body}"));
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .expect("a header row")
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|record| {
-            record
-                .expect("a CSV record")
-                .iter()
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect();
-    (header, rows)
-}
 
 async fn comment(app: &TestApp, commitment: &str, body: &str) -> String {
     let reply = app

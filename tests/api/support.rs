@@ -500,3 +500,64 @@ pub fn encode(text: &str) -> String {
         })
         .collect()
 }
+
+/// An RFC 3339 instant.
+pub fn at(text: &str) -> chrono::DateTime<Utc> {
+    text.parse()
+        .unwrap_or_else(|err| panic!("{text} is not a date-time: {err}"))
+}
+
+/// Moves the application's clock to `to`.
+pub fn set_clock(app: &TestApp, to: chrono::DateTime<Utc>) {
+    let now = app.clock.now();
+    app.clock.advance(to - now);
+}
+
+/// Every message in the mail outbox, oldest first.
+pub async fn outbox(app: &TestApp) -> Vec<entity::mail_outbox::Model> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    entity::mail_outbox::Entity::find()
+        .order_by_asc(entity::mail_outbox::Column::Id)
+        .all(app.conn())
+        .await
+        .expect("read the outbox")
+}
+
+/// The token written after `marker` in `text`.
+pub fn token_after(text: &str, marker: &str) -> String {
+    let start = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {text}"))
+        + marker.len();
+    let token: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '%'))
+        .collect();
+    assert!(!token.is_empty(), "an empty token after {marker} in {text}");
+    token
+}
+
+/// A CSV export's header and rows, read by a CSV library.
+pub fn csv_rows(body: &Value) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = body
+        .as_str()
+        .unwrap_or_else(|| panic!("not CSV text: {body}"));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .expect("a header row")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|record| {
+            record
+                .expect("a CSV record")
+                .iter()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
