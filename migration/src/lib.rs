@@ -13,6 +13,8 @@ mod m20261129_000007_data_version;
 mod m20261129_000008_mail;
 mod m20261130_000009_digests;
 mod m20261130_000010_accountability;
+mod m20261130_000011_top_level_feedback_index;
+mod m20261130_000012_official_reply_index;
 
 pub struct Migrator;
 
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_mail::Migration),
             Box::new(m20261130_000009_digests::Migration),
             Box::new(m20261130_000010_accountability::Migration),
+            Box::new(m20261130_000011_top_level_feedback_index::Migration),
+            Box::new(m20261130_000012_official_reply_index::Migration),
         ]
     }
 }

@@ -49,10 +49,12 @@ pub(crate) fn published() -> Select<feedback::Entity> {
     feedback::Entity::find().filter(feedback::Column::Status.eq(FeedbackStatus::Published.as_str()))
 }
 
-/// Whether a comment has an official response. Correlated, so each
-/// comment is checked through the replies' parent index instead of the
-/// database reading every official reply there is (as `id NOT IN (…)` did:
-/// 55 ms for one commitment's count at the OGP world scale).
+/// Whether a comment has an official response. Correlated, so that a
+/// commitment's comments are checked against its own official replies only
+/// (a reply is always on its comment's commitment), which the database reads
+/// once from their small partial index; `id NOT IN (…)` read every official
+/// reply there is (55 ms for one commitment's count at the OGP world scale),
+/// and a probe per comment cost a popular commitment 8 ms.
 pub(crate) fn answered() -> SimpleExpr {
     use sea_orm::sea_query::ExprTrait;
     let reply = Alias::new("official_reply");
@@ -60,6 +62,10 @@ pub(crate) fn answered() -> SimpleExpr {
         Query::select()
             .expr(Expr::val(1))
             .from_as(feedback::Entity, reply.clone())
+            .and_where(
+                Expr::col((reply.clone(), feedback::Column::CommitmentId))
+                    .equals((feedback::Entity, feedback::Column::CommitmentId)),
+            )
             .and_where(
                 Expr::col((reply.clone(), feedback::Column::ParentId))
                     .equals((feedback::Entity, feedback::Column::Id)),
