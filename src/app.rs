@@ -15,7 +15,7 @@ use crate::{
     config::ApiArgs,
     db::Database,
     feedback::events::FeedbackEvents,
-    graphql::{self, AppSchema, Limits},
+    graphql::{self, AppSchema, Limits, documents::ParsedDocuments},
     http,
     language::Language,
     metrics::Metrics,
@@ -46,6 +46,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Documents of automatic persisted queries.
     pub persisted_queries: PersistedQueries,
+    /// GraphQL documents parsed before.
+    pub parsed_documents: ParsedDocuments,
     /// Where evidence documents are kept.
     pub documents: DocumentStore,
     /// Public address of the site (`PUBLIC_URL`), the base of links.
@@ -125,6 +127,7 @@ impl AppState {
             response_cache,
             metrics,
             persisted_queries,
+            parsed_documents: ParsedDocuments::default(),
             documents: api.documents(),
             public_url: api.public_url.clone(),
         })

@@ -9,6 +9,7 @@ mod compliance;
 mod connection;
 mod country;
 mod digest;
+pub mod documents;
 mod feedback;
 mod focal_point;
 mod guards;
@@ -100,7 +101,6 @@ fn builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscription> {
     )
     .limit_complexity(limits.max_complexity)
     .extension(limits::LimitsExtension::new(limits.max_depth))
-    .extension(touched::TouchedExtension)
 }
 
 /// The executable schema, with what every resolver may need: the rules
@@ -114,7 +114,14 @@ pub fn build_schema(
     events: Arc<FeedbackEvents>,
     metrics: Arc<Metrics>,
 ) -> AppSchema {
-    builder(&api.limits())
+    let mut schema = builder(&api.limits());
+    if api.response_cache_ttl_seconds > 0 {
+        // Only the response cache needs to know what a request touched, and
+        // the recorder wraps every field's resolution: without the cache
+        // it would cost each response for nothing.
+        schema = schema.extension(touched::TouchedExtension);
+    }
+    schema
         .data(db)
         .data(clock)
         .data(throttle)

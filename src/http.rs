@@ -9,11 +9,7 @@ pub mod mail_links;
 use std::{sync::Arc, time::Instant};
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::{
-    ServerError,
-    http::GraphiQLSource,
-    parser::{parse_query, types::OperationType},
-};
+use async_graphql::{ServerError, http::GraphiQLSource, parser::types::ExecutableDocument};
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use poem::{
     Body, Endpoint, IntoResponse, Request, Response,
@@ -77,11 +73,7 @@ pub async fn graphql_get(request: &Request, Data(state): Data<&Arc<AppState>>) -
     if let Err(refused) = with_persisted_query(state, &mut graphql_request).await {
         return refused;
     }
-    let mutation = selects_mutation(
-        &graphql_request.query,
-        graphql_request.operation_name.as_deref(),
-    );
-    if mutation {
+    if with_parsed_document(state, &mut graphql_request) {
         // Over GET a mutation could be triggered by a link or a prefetch.
         let mut response = refusal_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -200,10 +192,7 @@ pub async fn graphql_post(
     let lang = url_parameters(request)
         .ok()
         .and_then(|parameters| parameters.lang);
-    let mutation = selects_mutation(
-        &graphql_request.query,
-        graphql_request.operation_name.as_deref(),
-    );
+    let mutation = with_parsed_document(state, &mut graphql_request);
     execute(request, state, graphql_request, lang, mutation, shortcut).await
 }
 
@@ -645,18 +634,18 @@ fn url_parameters(request: &Request) -> Result<UrlParameters, String> {
         .map_err(|err| err.to_string())
 }
 
-/// Whether the operation a request would run is a mutation or subscription.
-/// A document that does not parse is left to the executor, which reports it.
-fn selects_mutation(query: &str, operation_name: Option<&str>) -> bool {
-    let Ok(document) = parse_query(query) else {
+/// Parses the request's document, or finds it parsed before, and hands it to
+/// execution; tells whether the operation it selects writes (a mutation or a
+/// subscription). A document that does not parse is left to execution,
+/// which reports the error with its code.
+fn with_parsed_document(state: &AppState, request: &mut async_graphql::Request) -> bool {
+    let Ok(document) = state.parsed_documents.parse(&request.query) else {
         return false;
     };
-    let mut operations = document.operations.iter();
-    let selected = match operation_name {
-        Some(name) => operations.find(|(op_name, _)| op_name.is_some_and(|n| n.as_str() == name)),
-        None => operations.next(),
-    };
-    selected.is_some_and(|(_, operation)| operation.node.ty != OperationType::Query)
+    let mutation =
+        graphql::documents::selects_mutation(&document, request.operation_name.as_deref());
+    request.set_parsed_query(ExecutableDocument::clone(&document));
+    mutation
 }
 
 pub(crate) fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
@@ -742,7 +731,7 @@ pub async fn log_request<E: Endpoint>(next: E, request: Request) -> poem::Result
 
 #[cfg(test)]
 mod tests {
-    use super::{Request, client_address, selects_mutation};
+    use super::{Request, client_address};
 
     #[test]
     fn client_address_believes_only_trusted_proxies() {
@@ -756,14 +745,5 @@ mod tests {
         assert_eq!(client_address(&request, 2), "198.51.100.7");
         // More proxies claimed than entries: fall back to the peer.
         assert_eq!(client_address(&request, 4), "");
-    }
-
-    #[test]
-    fn finds_the_selected_operation() {
-        let document = "query A { commitments { totalCount } } mutation B { anything }";
-        assert!(!selects_mutation(document, Some("A")));
-        assert!(selects_mutation(document, Some("B")));
-        assert!(selects_mutation("mutation { x }", None));
-        assert!(!selects_mutation("{ x }", None));
     }
 }
