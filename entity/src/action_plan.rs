@@ -21,6 +21,17 @@ pub struct Model {
     pub moderation_mode: String,
 }
 
+crate::decode_by_position!(
+    id,
+    key,
+    country_id,
+    cycle_year,
+    start_date,
+    end_date,
+    status,
+    moderation_mode,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

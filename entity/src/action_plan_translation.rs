@@ -11,6 +11,8 @@ pub struct Model {
     pub title: String,
 }
 
+crate::decode_by_position!(action_plan_id, language, title,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -20,6 +20,8 @@ pub struct Model {
     pub at: ChronoDateTimeUtc,
 }
 
+crate::decode_by_position!(id, staff_id, action, entity, entity_id, before, after, at,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -17,6 +17,17 @@ pub struct Model {
     pub region: Option<String>,
 }
 
+crate::decode_by_position!(
+    id,
+    commitment_id,
+    action_plan_id,
+    day,
+    respondent_key,
+    aware,
+    channel,
+    region,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -19,6 +19,17 @@ pub struct Model {
     pub recorded_at: DateTimeUtc,
 }
 
+crate::decode_by_position!(
+    id,
+    activity_id,
+    kind,
+    value,
+    period_start,
+    period_end,
+    source,
+    recorded_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -26,6 +26,22 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+crate::decode_by_position!(
+    id,
+    key,
+    title,
+    objective,
+    target_audience,
+    languages,
+    start_date,
+    end_date,
+    status,
+    institution_id,
+    budget_minor,
+    budget_currency,
+    created_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

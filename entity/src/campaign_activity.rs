@@ -20,6 +20,19 @@ pub struct Model {
     pub notes: Option<String>,
 }
 
+crate::decode_by_position!(
+    id,
+    campaign_id,
+    channel,
+    title,
+    start_date,
+    end_date,
+    region,
+    language,
+    link,
+    notes,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

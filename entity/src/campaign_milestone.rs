@@ -11,6 +11,8 @@ pub struct Model {
     pub milestone_id: i64,
 }
 
+crate::decode_by_position!(campaign_id, milestone_id,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -27,6 +27,23 @@ pub struct Model {
     pub irm_completion: Option<String>,
 }
 
+crate::decode_by_position!(
+    id,
+    code,
+    action_plan_id,
+    status,
+    lead_institution_id,
+    period_start,
+    period_end,
+    irm_report,
+    irm_starred,
+    irm_early_results,
+    irm_verifiable,
+    irm_ogp_values,
+    irm_potential_impact,
+    irm_completion,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -10,6 +10,8 @@ pub struct Model {
     pub policy_area_id: i64,
 }
 
+crate::decode_by_position!(commitment_id, policy_area_id,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -11,6 +11,8 @@ pub struct Model {
     pub related_commitment_id: i64,
 }
 
+crate::decode_by_position!(commitment_id, related_commitment_id,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

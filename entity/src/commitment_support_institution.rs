@@ -10,6 +10,8 @@ pub struct Model {
     pub institution_id: i64,
 }
 
+crate::decode_by_position!(commitment_id, institution_id,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

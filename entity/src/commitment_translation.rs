@@ -22,6 +22,18 @@ pub struct Model {
     pub additional_information: Option<String>,
 }
 
+crate::decode_by_position!(
+    commitment_id,
+    language,
+    title,
+    full_title,
+    public_problem,
+    description,
+    how_it_contributes,
+    ogp_relevance,
+    additional_information,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -13,6 +13,8 @@ pub struct Model {
     pub name: String,
 }
 
+crate::decode_by_position!(id, iso_code, name,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -10,6 +10,8 @@ pub struct Model {
     pub version: i64,
 }
 
+crate::decode_by_position!(area, version,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

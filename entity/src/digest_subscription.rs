@@ -30,6 +30,23 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::decode_by_position!(
+    id,
+    focal_point_id,
+    status,
+    frequency,
+    language,
+    send_hour,
+    time_zone,
+    address_hash,
+    created_at,
+    confirmed_at,
+    period_start,
+    last_period_key,
+    last_digest_at,
+    updated_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -21,6 +21,17 @@ pub struct Model {
     pub document_id: Option<i64>,
 }
 
+crate::decode_by_position!(
+    id,
+    update_id,
+    position,
+    title,
+    evidence_type,
+    dated_on,
+    url,
+    document_id,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -19,6 +19,17 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
 }
 
+crate::decode_by_position!(
+    id,
+    file_name,
+    content_type,
+    size_bytes,
+    sha256,
+    stored_name,
+    staff_id,
+    created_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

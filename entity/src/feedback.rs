@@ -38,6 +38,29 @@ pub struct Model {
     pub response_rationale: Option<String>,
 }
 
+crate::decode_by_position!(
+    id,
+    commitment_id,
+    milestone_id,
+    parent_id,
+    depth,
+    kind,
+    stance,
+    body,
+    language,
+    author_name,
+    author_email,
+    notify_on_response,
+    status,
+    official,
+    responder_staff_id,
+    visitor_key,
+    created_at,
+    support_count,
+    response_decision,
+    response_rationale,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -14,6 +14,8 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
 }
 
+crate::decode_by_position!(feedback_id, visitor_key, reason, note, created_at,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -11,6 +11,8 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
 }
 
+crate::decode_by_position!(feedback_id, visitor_key, created_at,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

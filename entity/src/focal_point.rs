@@ -17,6 +17,8 @@ pub struct Model {
     pub phone: Option<String>,
 }
 
+crate::decode_by_position!(id, key, name, title, department, email, phone,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -25,6 +25,18 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
 }
 
+crate::decode_by_position!(
+    id,
+    commitment_id,
+    milestone_id,
+    reported_on,
+    status,
+    source,
+    has_evidence,
+    staff_id,
+    created_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -12,6 +12,8 @@ pub struct Model {
     pub narrative: String,
 }
 
+crate::decode_by_position!(update_id, language, narrative,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

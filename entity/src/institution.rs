@@ -15,6 +15,8 @@ pub struct Model {
     pub kind: String,
 }
 
+crate::decode_by_position!(id, key, abbreviation, kind,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -11,6 +11,8 @@ pub struct Model {
     pub name: String,
 }
 
+crate::decode_by_position!(institution_id, language, name,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -10,6 +10,7 @@ pub mod action_plan_translation;
 pub mod audit_entry;
 pub mod awareness_answer;
 pub mod awareness_metric;
+pub mod by_position;
 pub mod campaign;
 pub mod campaign_activity;
 pub mod campaign_commitment;

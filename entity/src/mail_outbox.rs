@@ -26,6 +26,24 @@ pub struct Model {
     pub list_unsubscribe: Option<String>,
 }
 
+crate::decode_by_position!(
+    id,
+    dedupe_key,
+    recipient,
+    recipient_hash,
+    subject,
+    text_body,
+    html_body,
+    status,
+    attempts,
+    next_attempt_at,
+    lease_until,
+    last_error,
+    created_at,
+    sent_at,
+    list_unsubscribe,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -11,6 +11,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+crate::decode_by_position!(recipient_hash, reason, created_at,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -16,6 +16,15 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
 }
 
+crate::decode_by_position!(
+    token_hash,
+    purpose,
+    subscription_id,
+    recipient_hash,
+    created_at,
+    expires_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -23,6 +23,21 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
 }
 
+crate::decode_by_position!(
+    id,
+    action_plan_id,
+    held_on,
+    kind,
+    government,
+    civil_society,
+    private_sector,
+    academia,
+    other,
+    minutes_url,
+    staff_id,
+    created_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

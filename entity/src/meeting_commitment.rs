@@ -11,6 +11,8 @@ pub struct Model {
     pub commitment_id: i64,
 }
 
+crate::decode_by_position!(meeting_id, commitment_id,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -18,6 +18,16 @@ pub struct Model {
     pub responsible_institution_id: Option<i64>,
 }
 
+crate::decode_by_position!(
+    id,
+    commitment_id,
+    position,
+    start_date,
+    end_date,
+    status,
+    responsible_institution_id,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

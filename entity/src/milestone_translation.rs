@@ -15,6 +15,14 @@ pub struct Model {
     pub means_of_verification: Option<String>,
 }
 
+crate::decode_by_position!(
+    milestone_id,
+    language,
+    title,
+    expected_output,
+    means_of_verification,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -19,6 +19,18 @@ pub struct Model {
     pub revoked_at: Option<ChronoDateTimeUtc>,
 }
 
+crate::decode_by_position!(
+    id,
+    staff_id,
+    kind,
+    token_hash,
+    label,
+    created_at,
+    expires_at,
+    last_used_at,
+    revoked_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -10,6 +10,8 @@ pub struct Model {
     pub role: String,
 }
 
+crate::decode_by_position!(staff_id, role,);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use entity::{
+    by_position::{ByPosition, Positional},
     commitment, commitment_focal_point, commitment_policy_area, commitment_relation,
     commitment_support_institution, focal_point, institution, milestone, policy_area,
 };
@@ -81,6 +82,7 @@ pub async fn grouped<E, C>(
 ) -> AppResult<HashMap<i64, Vec<E::Model>>>
 where
     E: EntityTrait,
+    E::Model: ByPosition,
     C: ConnectionTrait,
 {
     // Every id gets an entry, empty when it has no rows: "none" is an answer.
@@ -88,7 +90,12 @@ where
     if ids.is_empty() {
         return Ok(groups);
     }
-    for row in E::find().filter(column.is_in(ids.to_vec())).all(db).await? {
+    let rows = E::find()
+        .filter(column.is_in(ids.to_vec()))
+        .into_model::<Positional<E::Model>>()
+        .all(db)
+        .await?;
+    for Positional(row) in rows {
         groups.entry(group_of(&row)).or_default().push(row);
     }
     Ok(groups)
@@ -103,6 +110,7 @@ pub async fn by_id<E, C>(
 ) -> AppResult<HashMap<i64, E::Model>>
 where
     E: EntityTrait,
+    E::Model: ByPosition,
     C: ConnectionTrait,
 {
     Ok(grouped::<E, C>(db, column, ids, id_of)
@@ -125,8 +133,9 @@ async fn linked<L, T, C>(
 ) -> AppResult<HashMap<i64, Vec<T::Model>>>
 where
     L: EntityTrait,
+    L::Model: ByPosition,
     T: EntityTrait,
-    T::Model: Clone,
+    T::Model: Clone + ByPosition,
     C: ConnectionTrait,
 {
     let links: Vec<(i64, i64)> = grouped::<L, C>(db, link_owner, ids, |row| link_of(row).0)

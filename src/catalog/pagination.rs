@@ -13,6 +13,8 @@ use sea_orm::{
     sea_query::{Alias, Asterisk, Query, SelectStatement, UnionType},
 };
 
+use entity::by_position::{ByPosition, Positional};
+
 use crate::error::{AppError, AppResult};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 25;
@@ -192,7 +194,7 @@ pub struct Listing<E: EntityTrait, K = String> {
 impl<E, K> Listing<E, K>
 where
     E: EntityTrait,
-    E::Model: Sync,
+    E::Model: Sync + ByPosition,
     K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value>,
 {
     /// `key` must be unique; `key_of` reads its value from a row.
@@ -328,7 +330,11 @@ where
                     all.order_by(Alias::new(tiebreak.as_str()), order);
                 }
                 let backend = db.get_database_backend();
-                E::find().from_raw_sql(backend.build(&all)).all(db).await?
+                E::find()
+                    .from_raw_sql(backend.build(&all))
+                    .into_model::<Positional<E::Model>>()
+                    .all(db)
+                    .await?
             }
         };
         let mut pages: HashMap<i64, Page<E::Model>> = ids
@@ -342,7 +348,7 @@ where
                 (id, empty)
             })
             .collect();
-        for row in rows {
+        for Positional(row) in rows {
             let Some(page) = pages.get_mut(&partition_of(&row)) else {
                 continue;
             };
@@ -390,6 +396,7 @@ where
                 let mut rows = self
                     .ordered(window, list_order)
                     .limit(fetch)
+                    .into_model::<Positional<E::Model>>()
                     .all(db)
                     .await?;
                 let has_next = rows.len() as u64 > page.size;
@@ -406,6 +413,7 @@ where
                 let mut rows = self
                     .ordered(window, reverse_order)
                     .limit(fetch)
+                    .into_model::<Positional<E::Model>>()
                     .all(db)
                     .await?;
                 let has_previous = rows.len() as u64 > page.size;
@@ -422,7 +430,7 @@ where
         };
         let items = rows
             .drain(..)
-            .map(|row| (encode_cursor(&ordering, &self.cursor_key(&row)), row))
+            .map(|Positional(row)| (encode_cursor(&ordering, &self.cursor_key(&row)), row))
             .collect();
         Ok(Page {
             items,

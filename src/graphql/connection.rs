@@ -69,7 +69,7 @@ pub async fn connection<E, N, K>(
 ) -> Result<ListConnection<N>>
 where
     E: EntityTrait,
-    E::Model: Sync + Clone,
+    E::Model: Sync + Clone + entity::by_position::ByPosition,
     N: async_graphql::OutputType,
     K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> + Send + Sync + 'static,
 {
@@ -92,7 +92,7 @@ pub async fn connection_of_page<E, N, K>(
 ) -> Result<ListConnection<N>>
 where
     E: EntityTrait,
-    E::Model: Sync + Clone,
+    E::Model: Sync + Clone + entity::by_position::ByPosition,
     N: async_graphql::OutputType,
     K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> + Send + Sync + 'static,
 {
