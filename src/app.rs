@@ -30,7 +30,11 @@ use crate::{
 pub struct AppState {
     pub db: Database,
     pub clock: Arc<dyn Clock>,
+    /// The schema HTTP requests run on.
     pub schema: AppSchema,
+    /// The schema websockets run on (the same, with the limits as an
+    /// extension).
+    pub socket_schema: AppSchema,
     pub limits: Limits,
     pub default_language: Language,
     /// Browser origins allowed by CORS; empty means any.
@@ -101,7 +105,7 @@ impl AppState {
             response_cache::watch_external_writes(Arc::downgrade(&cache), db.background.clone());
             cache
         });
-        let schema = graphql::build_schema(
+        let schemas = graphql::build_schemas(
             db.conn.clone(),
             api,
             Arc::clone(&clock),
@@ -117,7 +121,8 @@ impl AppState {
         Arc::new(Self {
             db,
             clock,
-            schema,
+            schema: schemas.http,
+            socket_schema: schemas.sockets,
             limits,
             default_language: api.default_language.clone(),
             cors_allowed_origins: api.cors_allowed_origins.clone(),

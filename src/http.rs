@@ -106,7 +106,7 @@ pub async fn graphql_ws(
         &state.default_language,
     );
     let data = graphql::connection_data(&state.db.conn, language);
-    let schema = state.schema.clone();
+    let schema = state.socket_schema.clone();
     websocket
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |stream| {
@@ -429,9 +429,13 @@ async fn cached(
     answer
 }
 
-/// Executes within the time allowed.
-async fn run(state: &AppState, request: async_graphql::Request) -> async_graphql::Response {
-    match tokio::time::timeout(
+/// Executes within the time allowed, once the request passes its limits;
+/// every error of the answer carries its code.
+async fn run(state: &AppState, mut request: async_graphql::Request) -> async_graphql::Response {
+    if let Err(refused) = graphql::admit(&mut request, state.limits.max_depth) {
+        return async_graphql::Response::from_errors(vec![refused]);
+    }
+    let mut response = match tokio::time::timeout(
         state.limits.execution_timeout,
         state.schema.execute(request),
     )
@@ -448,7 +452,9 @@ async fn run(state: &AppState, request: async_graphql::Request) -> async_graphql
             ),
             ErrorCode::Timeout,
         )]),
-    }
+    };
+    graphql::code_errors(&mut response.errors);
+    response
 }
 
 /// A GraphQL answer ready to send.

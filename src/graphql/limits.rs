@@ -81,22 +81,7 @@ impl Extension for LimitsRun {
             .run(ctx, query, variables)
             .await
             .map_err(|err| with_code(err, ErrorCode::GraphqlParseFailed))?;
-        // async-graphql's own depth limit counts introspection too, and
-        // GraphiQL's schema query alone nests deeper than 12; this one skips
-        // `__schema`/`__type` subtrees, which cost no database work.
-        let depth = document_depth(&document, self.max_depth);
-        if depth > self.max_depth {
-            return Err(with_code(
-                ServerError::new(
-                    format!(
-                        "the query nests fields deeper than {} levels",
-                        self.max_depth
-                    ),
-                    None,
-                ),
-                ErrorCode::QueryTooDeep,
-            ));
-        }
+        check_depth(&document, self.max_depth)?;
         Ok(document)
     }
 
@@ -107,25 +92,8 @@ impl Extension for LimitsRun {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        for error in &mut response.errors {
-            let has_code = error
-                .extensions
-                .as_ref()
-                .is_some_and(|ext| ext.get("code").is_some());
-            if has_code {
-                continue;
-            }
-            // Our resolvers always set a code; what arrives without one was
-            // raised by the executor: a bad argument value, or a fault.
-            if error.message.starts_with("Failed to parse")
-                || error.message.starts_with("Invalid value")
-            {
-                *error = with_code(error.clone(), ErrorCode::BadUserInput);
-            } else {
-                tracing::error!(message = %error.message, "unexpected execution error");
-                *error = with_code(error.clone(), ErrorCode::Internal);
-                error.message = "internal error".to_owned();
-            }
+        for error in response.errors.iter_mut().filter(|error| !has_code(error)) {
+            code_execution_error(error);
         }
         response
     }
@@ -135,22 +103,81 @@ impl Extension for LimitsRun {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        next.run(ctx).await.map_err(|mut errors| {
+            errors.iter_mut().for_each(code_validation_error);
             errors
-                .into_iter()
-                .map(|error| {
-                    // async-graphql reports its complexity limit with this
-                    // exact message; everything else here is a schema mismatch.
-                    if error.message == "Query is too complex." {
-                        let mut error = with_code(error, ErrorCode::QueryTooComplex);
-                        error.message = "the query asks for too much at once: request smaller pages or fewer nested lists".to_owned();
-                        error
-                    } else {
-                        with_code(error, ErrorCode::GraphqlValidationFailed)
-                    }
-                })
-                .collect()
         })
+    }
+}
+
+/// Admits a request for execution without the extension (the HTTP path):
+/// its document parses, using the one already parsed when it was set, and
+/// nests no deeper than `max_depth`. Otherwise, the error, with its code.
+pub fn admit(request: &mut async_graphql::Request, max_depth: usize) -> Result<(), ServerError> {
+    let document = request
+        .parsed_query()
+        .map_err(|err| with_code(err, ErrorCode::GraphqlParseFailed))?;
+    check_depth(document, max_depth)
+}
+
+/// Gives their code to the errors a request executed without the extension
+/// ended with: those without a path were raised before any field ran
+/// (validation), the others by the executor.
+pub fn code_errors(errors: &mut [ServerError]) {
+    for error in errors.iter_mut().filter(|error| !has_code(error)) {
+        if error.path.is_empty() {
+            code_validation_error(error);
+        } else {
+            code_execution_error(error);
+        }
+    }
+}
+
+fn has_code(error: &ServerError) -> bool {
+    error
+        .extensions
+        .as_ref()
+        .is_some_and(|ext| ext.get("code").is_some())
+}
+
+fn check_depth(document: &ExecutableDocument, max_depth: usize) -> ServerResult<()> {
+    // async-graphql's own depth limit counts introspection too, and
+    // GraphiQL's schema query alone nests deeper than 12; this one skips
+    // `__schema`/`__type` subtrees, which cost no database work.
+    if document_depth(document, max_depth) <= max_depth {
+        return Ok(());
+    }
+    Err(with_code(
+        ServerError::new(
+            format!("the query nests fields deeper than {max_depth} levels"),
+            None,
+        ),
+        ErrorCode::QueryTooDeep,
+    ))
+}
+
+fn code_validation_error(error: &mut ServerError) {
+    // async-graphql reports its complexity limit with this exact message;
+    // everything else here is a schema mismatch.
+    if error.message == "Query is too complex." {
+        *error = with_code(error.clone(), ErrorCode::QueryTooComplex);
+        error.message =
+            "the query asks for too much at once: request smaller pages or fewer nested lists"
+                .to_owned();
+    } else {
+        *error = with_code(error.clone(), ErrorCode::GraphqlValidationFailed);
+    }
+}
+
+/// Our resolvers always set a code; what arrives without one was raised by
+/// the executor: a bad argument value, or a fault.
+fn code_execution_error(error: &mut ServerError) {
+    if error.message.starts_with("Failed to parse") || error.message.starts_with("Invalid value") {
+        *error = with_code(error.clone(), ErrorCode::BadUserInput);
+    } else {
+        tracing::error!(message = %error.message, "unexpected execution error");
+        *error = with_code(error.clone(), ErrorCode::Internal);
+        error.message = "internal error".to_owned();
     }
 }
 
