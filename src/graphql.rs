@@ -107,13 +107,14 @@ fn builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscription> {
 pub struct Schemas {
     /// For HTTP requests, whose handler applies the request limits itself
     /// (`limits::admit`, `limits::code_errors`): with no extension installed,
-    /// async-graphql resolves each field directly instead of through an
-    /// extension chain, a tenth of a large response's CPU.
+    /// async-graphql resolves each field directly instead of through a chain
+    /// of boxed futures around every one.
     pub http: AppSchema,
     /// For websockets, where the limits run as an extension.
     pub sockets: AppSchema,
 }
 
+/// Builds both schemas over the same shared parts.
 pub fn build_schemas(
     db: DatabaseConnection,
     api: &ApiArgs,

@@ -238,3 +238,50 @@ impl<'a> DepthWalk<'a> {
         deepest
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{PathSegment, ServerError};
+
+    use super::{code_errors, with_code};
+    use crate::error::ErrorCode;
+
+    fn code_of(error: &ServerError) -> Option<String> {
+        let value = error.extensions.as_ref()?.get("code")?;
+        match value {
+            async_graphql::Value::String(code) => Some(code.clone()),
+            _ => None,
+        }
+    }
+
+    fn at_field(message: &str) -> ServerError {
+        let mut error = ServerError::new(message, None);
+        error.path = vec![PathSegment::Field("commitment".to_owned())];
+        error
+    }
+
+    #[test]
+    fn errors_without_a_code_get_the_one_of_their_phase() {
+        let mut errors = vec![
+            ServerError::new("Unknown field \"cod\" on type \"Commitment\".", None),
+            ServerError::new("Query is too complex.", None),
+            at_field("Failed to parse \"Int\": not a number"),
+            at_field("something broke"),
+            with_code(at_field("no such commitment"), ErrorCode::NotFound),
+        ];
+        code_errors(&mut errors);
+        let codes: Vec<Option<String>> = errors.iter().map(code_of).collect();
+        let expected = [
+            ErrorCode::GraphqlValidationFailed,
+            ErrorCode::QueryTooComplex,
+            ErrorCode::BadUserInput,
+            ErrorCode::Internal,
+            ErrorCode::NotFound,
+        ]
+        .map(|code| Some(code.as_str().to_owned()));
+        assert_eq!(codes, expected);
+        // A fault's own message stays in the log, not in the answer.
+        assert_eq!(errors[3].message, "internal error");
+        assert_eq!(errors[4].message, "no such commitment");
+    }
+}
