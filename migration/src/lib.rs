@@ -15,6 +15,7 @@ mod m20261130_000009_digests;
 mod m20261130_000010_accountability;
 mod m20261130_000011_top_level_feedback_index;
 mod m20261130_000012_official_reply_index;
+mod m20261130_000013_partial_reply_index;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_accountability::Migration),
             Box::new(m20261130_000011_top_level_feedback_index::Migration),
             Box::new(m20261130_000012_official_reply_index::Migration),
+            Box::new(m20261130_000013_partial_reply_index::Migration),
         ]
     }
 }
