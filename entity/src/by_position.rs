@@ -83,11 +83,11 @@ impl<'a> Row<'a> {
         self.next.set(index + 1);
         if cfg!(debug_assertions) {
             let selected = match self.row {
-                Backend::Postgres(row) => row.columns().get(index).map(|c| c.name().to_owned()),
-                Backend::Sqlite(row) => row.columns().get(index).map(|c| c.name().to_owned()),
+                Backend::Postgres(row) => row.columns().get(index).map(|c| c.name()),
+                Backend::Sqlite(row) => row.columns().get(index).map(|c| c.name()),
             };
             let expected = self.columns.get(index).copied();
-            if selected.as_deref() != expected {
+            if selected != expected {
                 return Err(DbErr::Type(format!(
                     "rows by position: column {index} is {selected:?}, expected {expected:?}"
                 )));

@@ -24,7 +24,9 @@ use serde_json::{Value, json};
 
 use crate::{
     process::{Finished, ogp_pulse, run},
-    support::{Backend, TestApp, at, csv_rows, on_both_backends, outbox, set_clock, token_after},
+    support::{
+        Backend, DATASETS, TestApp, at, csv_rows, on_both_backends, outbox, set_clock, token_after,
+    },
 };
 
 const PLAN: &str = "morocco-2018-2020";
@@ -38,14 +40,6 @@ const EVIDENCE_URL: &str = "https://gov.example.ma/plan.pdf";
 const RATIONALE: &str = "Arabic first, Amazigh next year.";
 /// The day the update is posted and reports on (in the digest's week).
 const UPDATE_DAY: &str = "2027-03-04";
-const DATASETS: [&str; 6] = [
-    "commitments",
-    "milestones",
-    "updates",
-    "feedback",
-    "responses",
-    "awareness",
-];
 
 const FOCAL_POINTS: &str = r#"{ commitment(code: "MO0018") { focalPoints { id } } }"#;
 const SUBSCRIBE: &str =

@@ -6,19 +6,11 @@ use ogp_pulse::{clock::Clock, staff::Role};
 use poem::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, csv_rows, on_both_backends};
+use crate::support::{DATASETS, TestApp, csv_rows, on_both_backends};
 
 const PLAN: &str = "morocco-2018-2020";
 const SECRET_EMAIL: &str = "planted.secret@example.org";
 const SECRET_NAME: &str = "Planted Citizen Name";
-const DATASETS: [&str; 6] = [
-    "commitments",
-    "milestones",
-    "updates",
-    "feedback",
-    "responses",
-    "awareness",
-];
 
 const SUBMIT: &str =
     "mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { feedback { id } } }";

@@ -561,3 +561,13 @@ pub fn csv_rows(body: &Value) -> (Vec<String>, Vec<Vec<String>>) {
         .collect();
     (header, rows)
 }
+
+/// Every dataset an action plan exports (`/export/{plan}/{dataset}.{format}`).
+pub const DATASETS: [&str; 6] = [
+    "commitments",
+    "milestones",
+    "updates",
+    "feedback",
+    "responses",
+    "awareness",
+];
