@@ -21,7 +21,7 @@ use crate::{
         vocabulary::{ActionPlanStatus, CommitmentStatus, IrmCompletion, MeetingKind},
     },
     error::AppResult,
-    feedback::read::{published, unanswered},
+    feedback::read::{official, published, unanswered},
 };
 
 /// The thresholds, OGP's by default.
@@ -330,7 +330,7 @@ async fn overdue_feedback<C: ConnectionTrait>(
             .column_as(feedback::Column::Id.min(), "oldest")
             .filter(feedback::Column::CommitmentId.is_in(chunk.iter().copied()))
             .filter(feedback::Column::ParentId.is_null())
-            .filter(feedback::Column::Official.eq(false))
+            .filter(official(false))
             .filter(feedback::Column::CreatedAt.lt(before))
             .filter(unanswered())
             .group_by(feedback::Column::CommitmentId)

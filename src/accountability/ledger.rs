@@ -17,7 +17,7 @@ use sea_orm::{
 use crate::{
     catalog::vocabulary::ResponseDecision,
     error::AppResult,
-    feedback::read::{answered, published},
+    feedback::read::{answered, official, published},
 };
 
 /// Whose proposals a ledger counts.
@@ -77,7 +77,7 @@ fn in_scope(query: Select<feedback::Entity>, scope: Scope) -> Select<feedback::E
 fn proposals(scope: Scope) -> Select<feedback::Entity> {
     in_scope(published(), scope)
         .filter(feedback::Column::ParentId.is_null())
-        .filter(feedback::Column::Official.eq(false))
+        .filter(official(false))
 }
 
 /// The decision a response records; responses given before decisions
@@ -131,7 +131,7 @@ pub async fn answered_after<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let responses = feedback::Entity::find()
-        .filter(feedback::Column::Official.eq(true))
+        .filter(official(true))
         .filter(feedback::Column::ParentId.is_in(proposals.iter().map(|(id, _, _)| *id)))
         .all(db)
         .await?;

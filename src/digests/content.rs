@@ -18,7 +18,7 @@ use crate::{
     catalog::partial_date::PartialDate,
     catalog::{lookups, vocabulary::ResponseDecision},
     error::AppResult,
-    feedback::read::{published, unanswered},
+    feedback::read::{official, published, unanswered},
 };
 
 /// Items listed per section before "and N more".
@@ -217,7 +217,7 @@ async fn commitment_news<C: ConnectionTrait>(
     let comments = published()
         .filter(feedback::Column::CommitmentId.eq(row.id))
         .filter(feedback::Column::ParentId.is_null())
-        .filter(feedback::Column::Official.eq(false));
+        .filter(official(false));
     let new = comments
         .clone()
         .filter(feedback::Column::CreatedAt.gte(since))
@@ -326,7 +326,7 @@ async fn decisions_given<C: ConnectionTrait>(
         .column(feedback::Column::ResponseDecision)
         .column_as(feedback::Column::Id.count(), "count")
         .filter(feedback::Column::CommitmentId.eq(commitment_id))
-        .filter(feedback::Column::Official.eq(true))
+        .filter(official(true))
         .filter(feedback::Column::CreatedAt.gte(since))
         .filter(feedback::Column::CreatedAt.lt(until))
         .group_by(feedback::Column::ResponseDecision)

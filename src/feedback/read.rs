@@ -7,7 +7,7 @@ use entity::feedback;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Select,
-    sea_query::{Alias, Expr, Func, Query, SimpleExpr},
+    sea_query::{Alias, Expr, Func, IntoIden, Query, SimpleExpr},
 };
 
 use crate::{
@@ -49,6 +49,24 @@ pub(crate) fn published() -> Select<feedback::Entity> {
     feedback::Entity::find().filter(feedback::Column::Status.eq(FeedbackStatus::Published.as_str()))
 }
 
+/// Official responses (`true`) or citizens' own feedback (`false`) in
+/// `table`, written into the statement as a condition on the column rather
+/// than compared with a bound value. The official replies' index is partial
+/// (`WHERE official`), and a prepared statement's generic plan, which
+/// PostgreSQL adopts after five runs, can use it only when the condition is
+/// in the statement's text: bound, "awaiting a response" went from 0.4 ms to
+/// 5 ms per count.
+pub(crate) fn official_of(table: impl IntoIden, is: bool) -> SimpleExpr {
+    use sea_orm::sea_query::ExprTrait;
+    let flag = Expr::col((table.into_iden(), feedback::Column::Official));
+    if is { flag } else { flag.not() }
+}
+
+/// [`official_of`] the `feedback` table of the statement.
+pub(crate) fn official(is: bool) -> SimpleExpr {
+    official_of(feedback::Entity, is)
+}
+
 /// Whether a comment has an official response. Correlated, so that a
 /// commitment's comments are checked against its own official replies only
 /// (a reply is always on its comment's commitment), which the database reads
@@ -70,7 +88,7 @@ pub(crate) fn answered() -> SimpleExpr {
                 Expr::col((reply.clone(), feedback::Column::ParentId))
                     .equals((feedback::Entity, feedback::Column::Id)),
             )
-            .and_where(Expr::col((reply, feedback::Column::Official)).eq(true))
+            .and_where(official_of(reply, true))
             .to_owned(),
     )
 }
@@ -87,7 +105,7 @@ pub async fn newest_responses<C: ConnectionTrait>(
     }
     let rows = feedback::Entity::find()
         .filter(feedback::Column::ParentId.is_in(ids.iter().copied()))
-        .filter(feedback::Column::Official.eq(true))
+        .filter(official(true))
         .order_by_asc(feedback::Column::CreatedAt)
         .order_by_asc(feedback::Column::Id)
         .all(db)
@@ -138,9 +156,7 @@ pub fn listing(
     }
     match filter.awaiting_response {
         Some(true) => {
-            query = query
-                .filter(feedback::Column::Official.eq(false))
-                .filter(unanswered());
+            query = query.filter(official(false)).filter(unanswered());
         }
         Some(false) => query = query.filter(answered()),
         None => {}
@@ -215,13 +231,35 @@ struct KindCount {
     count: i64,
 }
 
+/// A commitment's feedback in figures, each read by its own statement
+/// (side by side). The API reads only the figures a request asks for, through
+/// the functions below.
 pub async fn summary<C: ConnectionTrait>(db: &C, commitment_id: i64) -> AppResult<FeedbackSummary> {
-    let comments = published()
+    let (by_kind, awaiting_response, seconds_to_first_response) = futures_util::try_join!(
+        counts_by_kind(db, commitment_id),
+        awaiting_response(db, commitment_id),
+        seconds_to_first_response(db, commitment_id),
+    )?;
+    Ok(FeedbackSummary {
+        by_kind,
+        awaiting_response,
+        seconds_to_first_response,
+    })
+}
+
+/// A commitment's published comments (replies not counted).
+fn comments_on(commitment_id: i64) -> Select<feedback::Entity> {
+    published()
         .filter(feedback::Column::CommitmentId.eq(commitment_id))
-        .filter(feedback::Column::ParentId.is_null());
-    // Four small statements, side by side.
-    let counts = comments
-        .clone()
+        .filter(feedback::Column::ParentId.is_null())
+}
+
+/// Published comments on a commitment, by kind.
+pub async fn counts_by_kind<C: ConnectionTrait>(
+    db: &C,
+    commitment_id: i64,
+) -> AppResult<BTreeMap<String, u64>> {
+    let counts = comments_on(commitment_id)
         .select_only()
         .column(feedback::Column::Kind)
         .column_as(
@@ -230,38 +268,76 @@ pub async fn summary<C: ConnectionTrait>(db: &C, commitment_id: i64) -> AppResul
         )
         .group_by(feedback::Column::Kind)
         .into_model::<KindCount>()
-        .all(db);
-    let awaiting_response = comments
-        .clone()
-        .filter(feedback::Column::Official.eq(false))
+        .all(db)
+        .await?;
+    Ok(counts
+        .into_iter()
+        .map(|row| (row.kind, u64::try_from(row.count).unwrap_or(0)))
+        .collect())
+}
+
+/// Published citizens' comments on a commitment without an official response.
+pub async fn awaiting_response<C: ConnectionTrait>(db: &C, commitment_id: i64) -> AppResult<u64> {
+    Ok(comments_on(commitment_id)
+        .filter(official(false))
         .filter(unanswered())
-        .count(db);
-    let first_comment = comments
-        .clone()
-        .filter(feedback::Column::Official.eq(false))
+        .count(db)
+        .await?)
+}
+
+/// Seconds from a commitment's oldest comment to its first official response.
+pub async fn seconds_to_first_response<C: ConnectionTrait>(
+    db: &C,
+    commitment_id: i64,
+) -> AppResult<Option<i64>> {
+    let first_comment = comments_on(commitment_id)
+        .filter(official(false))
         .order_by_asc(feedback::Column::Id)
         .one(db);
     let first_response = feedback::Entity::find()
         .filter(feedback::Column::CommitmentId.eq(commitment_id))
-        .filter(feedback::Column::Official.eq(true))
+        .filter(official(true))
         .order_by_asc(feedback::Column::Id)
         .one(db);
-    let (counts, awaiting_response, first_comment, first_response) =
-        futures_util::try_join!(counts, awaiting_response, first_comment, first_response)?;
-    let seconds_to_first_response = match (first_comment, first_response) {
+    let (first_comment, first_response) = futures_util::try_join!(first_comment, first_response)?;
+    Ok(match (first_comment, first_response) {
         (Some(comment), Some(response)) => Some(
             (response.created_at - comment.created_at)
                 .num_seconds()
                 .max(0),
         ),
         _ => None,
-    };
-    Ok(FeedbackSummary {
-        by_kind: counts
-            .into_iter()
-            .map(|row| (row.kind, u64::try_from(row.count).unwrap_or(0)))
-            .collect(),
-        awaiting_response,
-        seconds_to_first_response,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbBackend, QueryTrait, Value};
+
+    use super::*;
+
+    #[test]
+    fn official_flags_are_written_into_statements_not_bound() {
+        let counts = [
+            comments_on(7).filter(official(false)).filter(unanswered()),
+            comments_on(7).filter(answered()),
+            feedback::Entity::find().filter(official(true)),
+        ];
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            for count in counts.clone() {
+                let statement = count.build(backend);
+                let bound = statement.values.map(|values| values.0).unwrap_or_default();
+                assert!(
+                    !bound.iter().any(|value| matches!(value, Value::Bool(_))),
+                    "{backend:?}: a flag is bound in {}",
+                    statement.sql
+                );
+                assert!(
+                    statement.sql.contains(r#"."official""#),
+                    "{}",
+                    statement.sql
+                );
+            }
+        }
+    }
 }

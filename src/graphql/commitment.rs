@@ -316,8 +316,8 @@ impl Commitment {
 
     /// The commitment's feedback in figures: comments by kind, how many
     /// await an official response, how long the first response took.
-    async fn feedback_summary(&self, ctx: &Context<'_>) -> Result<FeedbackSummary> {
-        feedback::summary(ctx, self.0.id).await
+    async fn feedback_summary(&self) -> FeedbackSummary {
+        feedback::summary(self.0.id)
     }
 
     /// Communication campaigns supporting it, oldest first.

@@ -1,7 +1,7 @@
 //! Citizens' feedback: submitting, reading, official responses. No type
 //! here has a field that could carry a commenter's email.
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc};
 
 use async_graphql::{
     Context, Enum, ErrorExtensions, ID, InputObject, InputType, Object, Result, SimpleObject,
@@ -508,18 +508,59 @@ pub(super) fn first_page_shape(
     })
 }
 
-/// A commitment's feedback in figures.
-#[derive(SimpleObject)]
+/// A commitment's feedback in figures. Each figure is read when asked for:
+/// a page showing the counts does not pay for the response times.
 pub struct FeedbackSummary {
+    commitment_id: i64,
+    /// `total` and `byKind` share one count.
+    by_kind: tokio::sync::OnceCell<BTreeMap<String, u64>>,
+}
+
+impl FeedbackSummary {
+    async fn by_kind_counts(&self, ctx: &Context<'_>) -> Result<&BTreeMap<String, u64>> {
+        let db = super::db(ctx)?;
+        self.by_kind
+            .get_or_try_init(|| read::counts_by_kind(db, self.commitment_id))
+            .await
+            .map_err(|err| err.extend())
+    }
+}
+
+/// A commitment's feedback in figures.
+#[Object]
+impl FeedbackSummary {
     /// Published comments (replies not counted).
-    total: u64,
+    async fn total(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(self.by_kind_counts(ctx).await?.values().sum())
+    }
+
     /// Published comments by kind.
-    by_kind: Vec<KindCount>,
+    async fn by_kind(&self, ctx: &Context<'_>) -> Result<Vec<KindCount>> {
+        Ok(self
+            .by_kind_counts(ctx)
+            .await?
+            .iter()
+            .map(|(kind, count)| KindCount {
+                kind: FeedbackKind::from_stored(kind),
+                count: *count,
+            })
+            .collect())
+    }
+
     /// Citizens' comments still without an official response.
-    awaiting_response: u64,
+    async fn awaiting_response(&self, ctx: &Context<'_>) -> Result<u64> {
+        read::awaiting_response(super::db(ctx)?, self.commitment_id)
+            .await
+            .map_err(|err| err.extend())
+    }
+
     /// Seconds from the first comment to the first official response; null
     /// until there is one.
-    seconds_to_first_response: Option<i64>,
+    async fn seconds_to_first_response(&self, ctx: &Context<'_>) -> Result<Option<i64>> {
+        read::seconds_to_first_response(super::db(ctx)?, self.commitment_id)
+            .await
+            .map_err(|err| err.extend())
+    }
 }
 
 /// How many comments of one kind.
@@ -531,23 +572,11 @@ pub struct KindCount {
     count: u64,
 }
 
-pub(super) async fn summary(ctx: &Context<'_>, commitment_id: i64) -> Result<FeedbackSummary> {
-    let figures = read::summary(super::db(ctx)?, commitment_id)
-        .await
-        .map_err(|err| err.extend())?;
-    Ok(FeedbackSummary {
-        total: figures.by_kind.values().sum(),
-        by_kind: figures
-            .by_kind
-            .iter()
-            .map(|(kind, count)| KindCount {
-                kind: FeedbackKind::from_stored(kind),
-                count: *count,
-            })
-            .collect(),
-        awaiting_response: figures.awaiting_response,
-        seconds_to_first_response: figures.seconds_to_first_response,
-    })
+pub(super) fn summary(commitment_id: i64) -> FeedbackSummary {
+    FeedbackSummary {
+        commitment_id,
+        by_kind: tokio::sync::OnceCell::new(),
+    }
 }
 
 /// A citizen's feedback on a commitment.
