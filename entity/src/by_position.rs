@@ -29,8 +29,30 @@ pub struct Positional<M>(pub M);
 
 impl<M: ByPosition> FromQueryResult for Positional<M> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS)?;
+        let row = Row::of(result, M::COLUMNS, None)?;
         M::decode(&row).map(Positional)
+    }
+}
+
+/// A row of `M` followed by the id of the row it was reached from through a
+/// link table, selected as [`LinkedFrom::COLUMN`]: one statement follows a
+/// link table where reading the links, then their targets, took two.
+pub struct LinkedFrom<M> {
+    pub from: i64,
+    pub row: M,
+}
+
+impl<M> LinkedFrom<M> {
+    /// The name the linking id is selected as, after `M`'s columns.
+    pub const COLUMN: &'static str = "linked_from";
+}
+
+impl<M: ByPosition> FromQueryResult for LinkedFrom<M> {
+    fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+        let row = Row::of(result, M::COLUMNS, Some(Self::COLUMN))?;
+        let model = M::decode(&row)?;
+        let from = row.next()?;
+        Ok(Self { from, row: model })
     }
 }
 
@@ -43,32 +65,54 @@ enum Backend<'a> {
 pub struct Row<'a> {
     row: Backend<'a>,
     columns: &'static [&'static str],
+    /// A column selected after `columns` (see [`LinkedFrom`]).
+    trailing: Option<&'static str>,
     next: Cell<usize>,
 }
 
 impl<'a> Row<'a> {
-    fn of(result: &'a QueryResult, columns: &'static [&'static str]) -> Result<Self, DbErr> {
-        let (row, width) = if let Some(row) = result.try_as_pg_row() {
-            (Backend::Postgres(row), row.len())
-        } else if let Some(row) = result.try_as_sqlite_row() {
-            (Backend::Sqlite(row), row.len())
-        } else {
-            return Err(DbErr::Custom(
-                "rows by position: not an sqlx row".to_owned(),
-            ));
+    /// `result`, holding `columns` then `trailing` if given.
+    fn of(
+        result: &'a QueryResult,
+        columns: &'static [&'static str],
+        trailing: Option<&'static str>,
+    ) -> Result<Self, DbErr> {
+        let row = Self {
+            row: Self::read(result)?,
+            columns,
+            trailing,
+            next: Cell::new(0),
         };
-        if width != columns.len() {
+        row.check_width()?;
+        Ok(row)
+    }
+
+    fn read(result: &'a QueryResult) -> Result<Backend<'a>, DbErr> {
+        if let Some(row) = result.try_as_pg_row() {
+            Ok(Backend::Postgres(row))
+        } else if let Some(row) = result.try_as_sqlite_row() {
+            Ok(Backend::Sqlite(row))
+        } else {
+            Err(DbErr::Custom(
+                "rows by position: not an sqlx row".to_owned(),
+            ))
+        }
+    }
+
+    fn check_width(&self) -> Result<(), DbErr> {
+        let width = match self.row {
+            Backend::Postgres(row) => row.len(),
+            Backend::Sqlite(row) => row.len(),
+        };
+        let expected = self.columns.len() + usize::from(self.trailing.is_some());
+        if width != expected {
             return Err(DbErr::Type(format!(
-                "rows by position: {width} columns selected, {} expected ({})",
-                columns.len(),
-                columns.join(", ")
+                "rows by position: {width} columns selected, {expected} expected ({}{})",
+                self.columns.join(", "),
+                self.trailing.map(|c| format!(", {c}")).unwrap_or_default()
             )));
         }
-        Ok(Self {
-            row,
-            columns,
-            next: Cell::new(0),
-        })
+        Ok(())
     }
 
     /// The value of the next column.
@@ -86,7 +130,7 @@ impl<'a> Row<'a> {
                 Backend::Postgres(row) => row.columns().get(index).map(|c| c.name()),
                 Backend::Sqlite(row) => row.columns().get(index).map(|c| c.name()),
             };
-            let expected = self.columns.get(index).copied();
+            let expected = self.columns.get(index).copied().or(self.trailing);
             if selected != expected {
                 return Err(DbErr::Type(format!(
                     "rows by position: column {index} is {selected:?}, expected {expected:?}"
@@ -98,7 +142,12 @@ impl<'a> Row<'a> {
             Backend::Sqlite(row) => row.try_get::<T, _>(index),
         };
         decoded.map_err(|err| {
-            let column = self.columns.get(index).copied().unwrap_or("?");
+            let column = self
+                .columns
+                .get(index)
+                .copied()
+                .or(self.trailing)
+                .unwrap_or("?");
             DbErr::Type(format!("{column}: {err}"))
         })
     }

@@ -5,11 +5,13 @@
 use std::collections::HashMap;
 
 use entity::{
-    by_position::{ByPosition, Positional},
+    by_position::{ByPosition, LinkedFrom, Positional},
     commitment, commitment_focal_point, commitment_policy_area, commitment_relation,
     commitment_support_institution, focal_point, institution, milestone, policy_area,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::{error::AppResult, language::LanguagePreference};
 
@@ -120,39 +122,42 @@ where
         .collect())
 }
 
-/// Follows a link table from `ids` to the rows of `T` it points at: two
-/// statements whatever the number of ids. Targets keep their id order; an id
-/// without links gets an empty list.
+/// Follows a link table `L` from `ids` (its `link_owner` column) to the rows
+/// of `T` its `link_target` column points at, in one statement whatever the
+/// number of ids (a join: reading the links, then their targets, was two
+/// round trips). Targets keep their id order; an id without links gets an
+/// empty list.
 async fn linked<L, T, C>(
     db: &C,
     link_owner: L::Column,
+    link_target: L::Column,
     ids: &[i64],
-    link_of: impl Fn(&L::Model) -> (i64, i64),
     target_id: T::Column,
     id_of: impl Fn(&T::Model) -> i64,
 ) -> AppResult<HashMap<i64, Vec<T::Model>>>
 where
     L: EntityTrait,
-    L::Model: ByPosition,
     T: EntityTrait,
-    T::Model: Clone + ByPosition,
+    T::Model: ByPosition,
     C: ConnectionTrait,
 {
-    let links: Vec<(i64, i64)> = grouped::<L, C>(db, link_owner, ids, |row| link_of(row).0)
-        .await?
-        .values()
-        .flatten()
-        .map(&link_of)
-        .collect();
-    let mut target_ids: Vec<i64> = links.iter().map(|(_, target)| *target).collect();
-    target_ids.sort_unstable();
-    target_ids.dedup();
-    let targets = by_id::<T, C>(db, target_id, &target_ids, &id_of).await?;
     let mut result: HashMap<i64, Vec<T::Model>> = ids.iter().map(|id| (*id, Vec::new())).collect();
-    for (owner, target) in links {
-        if let Some(row) = targets.get(&target) {
-            result.entry(owner).or_default().push(row.clone());
-        }
+    if ids.is_empty() {
+        return Ok(result);
+    }
+    let through_links = T::belongs_to(L::default())
+        .from(target_id)
+        .to(link_target)
+        .into();
+    let rows = T::find()
+        .join(JoinType::InnerJoin, through_links)
+        .column_as(link_owner, LinkedFrom::<T::Model>::COLUMN)
+        .filter(link_owner.is_in(ids.to_vec()))
+        .into_model::<LinkedFrom<T::Model>>()
+        .all(db)
+        .await?;
+    for LinkedFrom { from, row } in rows {
+        result.entry(from).or_default().push(row);
     }
     for rows in result.values_mut() {
         rows.sort_by_key(|row| id_of(row));
@@ -167,8 +172,8 @@ pub async fn policy_areas_of<C: ConnectionTrait>(
     let mut areas = linked::<commitment_policy_area::Entity, policy_area::Entity, C>(
         db,
         commitment_policy_area::Column::CommitmentId,
+        commitment_policy_area::Column::PolicyAreaId,
         commitment_ids,
-        |link| (link.commitment_id, link.policy_area_id),
         policy_area::Column::Id,
         |area| area.id,
     )
@@ -186,8 +191,8 @@ pub async fn support_institutions_of<C: ConnectionTrait>(
     linked::<commitment_support_institution::Entity, institution::Entity, C>(
         db,
         commitment_support_institution::Column::CommitmentId,
+        commitment_support_institution::Column::InstitutionId,
         commitment_ids,
-        |link| (link.commitment_id, link.institution_id),
         institution::Column::Id,
         |institution| institution.id,
     )
@@ -201,8 +206,8 @@ pub async fn focal_points_of<C: ConnectionTrait>(
     linked::<commitment_focal_point::Entity, focal_point::Entity, C>(
         db,
         commitment_focal_point::Column::CommitmentId,
+        commitment_focal_point::Column::FocalPointId,
         commitment_ids,
-        |link| (link.commitment_id, link.focal_point_id),
         focal_point::Column::Id,
         |focal_point| focal_point.id,
     )
@@ -216,8 +221,8 @@ pub async fn commitments_of_focal_points<C: ConnectionTrait>(
     let mut commitments = linked::<commitment_focal_point::Entity, commitment::Entity, C>(
         db,
         commitment_focal_point::Column::FocalPointId,
+        commitment_focal_point::Column::CommitmentId,
         focal_point_ids,
-        |link| (link.focal_point_id, link.commitment_id),
         commitment::Column::Id,
         |commitment| commitment.id,
     )
@@ -235,8 +240,8 @@ pub async fn related_commitments_of<C: ConnectionTrait>(
     let mut related = linked::<commitment_relation::Entity, commitment::Entity, C>(
         db,
         commitment_relation::Column::CommitmentId,
+        commitment_relation::Column::RelatedCommitmentId,
         commitment_ids,
-        |link| (link.commitment_id, link.related_commitment_id),
         commitment::Column::Id,
         |commitment| commitment.id,
     )
@@ -305,8 +310,8 @@ pub async fn commitments_of_campaigns<C: ConnectionTrait>(
     let mut commitments = linked::<entity::campaign_commitment::Entity, commitment::Entity, C>(
         db,
         entity::campaign_commitment::Column::CampaignId,
+        entity::campaign_commitment::Column::CommitmentId,
         campaign_ids,
-        |link| (link.campaign_id, link.commitment_id),
         commitment::Column::Id,
         |commitment| commitment.id,
     )
@@ -325,8 +330,8 @@ pub async fn milestones_of_campaigns<C: ConnectionTrait>(
     let mut milestones = linked::<entity::campaign_milestone::Entity, milestone::Entity, C>(
         db,
         entity::campaign_milestone::Column::CampaignId,
+        entity::campaign_milestone::Column::MilestoneId,
         campaign_ids,
-        |link| (link.campaign_id, link.milestone_id),
         milestone::Column::Id,
         |milestone| milestone.id,
     )
