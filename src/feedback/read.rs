@@ -56,7 +56,7 @@ pub(crate) fn published() -> Select<feedback::Entity> {
 /// PostgreSQL adopts after five runs, can use it only when the condition is
 /// in the statement's text: bound, "awaiting a response" went from 0.4 ms to
 /// 5 ms per count.
-pub(crate) fn official_of(table: impl IntoIden, is: bool) -> SimpleExpr {
+fn official_of(table: impl IntoIden, is: bool) -> SimpleExpr {
     use sea_orm::sea_query::ExprTrait;
     let flag = Expr::col((table.into_iden(), feedback::Column::Official));
     if is { flag } else { flag.not() }
