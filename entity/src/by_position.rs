@@ -115,6 +115,15 @@ impl<'a> Row<'a> {
         Ok(())
     }
 
+    /// The name column `index` is expected to have.
+    fn name_at(&self, index: usize) -> Option<&'static str> {
+        match index.checked_sub(self.columns.len()) {
+            None => self.columns.get(index).copied(),
+            Some(0) => self.trailing,
+            Some(_) => None,
+        }
+    }
+
     /// The value of the next column.
     pub fn next<T>(&self) -> Result<T, DbErr>
     where
@@ -130,7 +139,7 @@ impl<'a> Row<'a> {
                 Backend::Postgres(row) => row.columns().get(index).map(|c| c.name()),
                 Backend::Sqlite(row) => row.columns().get(index).map(|c| c.name()),
             };
-            let expected = self.columns.get(index).copied().or(self.trailing);
+            let expected = self.name_at(index);
             if selected != expected {
                 return Err(DbErr::Type(format!(
                     "rows by position: column {index} is {selected:?}, expected {expected:?}"
@@ -142,12 +151,7 @@ impl<'a> Row<'a> {
             Backend::Sqlite(row) => row.try_get::<T, _>(index),
         };
         decoded.map_err(|err| {
-            let column = self
-                .columns
-                .get(index)
-                .copied()
-                .or(self.trailing)
-                .unwrap_or("?");
+            let column = self.name_at(index).unwrap_or("?");
             DbErr::Type(format!("{column}: {err}"))
         })
     }

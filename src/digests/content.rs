@@ -18,7 +18,7 @@ use crate::{
     catalog::partial_date::PartialDate,
     catalog::{lookups, vocabulary::ResponseDecision},
     error::AppResult,
-    feedback::read::{official, published, unanswered},
+    feedback::read::{comments_on, official, unanswered},
 };
 
 /// Items listed per section before "and N more".
@@ -214,10 +214,7 @@ async fn commitment_news<C: ConnectionTrait>(
     .map(|t| t.title.clone())
     .unwrap_or_default();
 
-    let comments = published()
-        .filter(feedback::Column::CommitmentId.eq(row.id))
-        .filter(feedback::Column::ParentId.is_null())
-        .filter(official(false));
+    let comments = comments_on(row.id).filter(official(false));
     let new = comments
         .clone()
         .filter(feedback::Column::CreatedAt.gte(since))

@@ -248,7 +248,7 @@ pub async fn summary<C: ConnectionTrait>(db: &C, commitment_id: i64) -> AppResul
 }
 
 /// A commitment's published comments (replies not counted).
-fn comments_on(commitment_id: i64) -> Select<feedback::Entity> {
+pub(crate) fn comments_on(commitment_id: i64) -> Select<feedback::Entity> {
     published()
         .filter(feedback::Column::CommitmentId.eq(commitment_id))
         .filter(feedback::Column::ParentId.is_null())
