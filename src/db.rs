@@ -8,11 +8,15 @@ use std::{
     time::Duration,
 };
 
+mod reads;
+
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, DatabaseConnection, DbErr,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
+
+pub use reads::Reads;
 
 /// The connection pool, with a count of the SQL statements it has run (the
 /// benchmark reports statements per request, and tests bound them).

@@ -41,6 +41,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     clock::Clock,
     config::ApiArgs,
+    db::Reads,
     error::AppError,
     feedback::{Visitor, events::FeedbackEvents},
     language::{Language, LanguagePreference, Translated},
@@ -128,6 +129,9 @@ pub fn build_schemas(
     let finish = |schema: SchemaBuilder<Query, Mutation, Subscription>| {
         schema
             .data(db.clone())
+            // What resolvers read through when a request brings no reads of
+            // its own (see `request_data`).
+            .data(Reads::pooled(db.clone()))
             .data(Arc::clone(&clock))
             .data(Arc::clone(&throttle))
             .data(Arc::clone(&limiter))
@@ -190,7 +194,7 @@ pub fn sdl() -> String {
 /// Per-request state the HTTP layer adds to each GraphQL request.
 pub fn request_data(
     request: async_graphql::Request,
-    db: &DatabaseConnection,
+    reads: Reads,
     language: LanguagePreference,
     actor: Actor,
     client_address: String,
@@ -199,13 +203,14 @@ pub fn request_data(
     // One loader per request: batching and caching never cross requests, so
     // no request ever sees another's (possibly stale) rows.
     let loader: RequestLoader = DataLoader::with_cache(
-        CatalogLoader::for_audience(db.clone(), feedback::audience_of(&actor)),
+        CatalogLoader::for_audience(reads.clone(), feedback::audience_of(&actor)),
         tokio::spawn,
         HashMapCache::default(),
     )
     .delay(Duration::from_millis(1));
     request
         .data(loader)
+        .data(reads)
         .data(language)
         .data(actor)
         .data(staff::ClientAddress(client_address))
@@ -220,7 +225,7 @@ pub fn connection_data(
     language: LanguagePreference,
 ) -> async_graphql::Data {
     let loader: RequestLoader = DataLoader::with_cache(
-        CatalogLoader::new(db.clone()),
+        CatalogLoader::new(Reads::pooled(db.clone())),
         tokio::spawn,
         HashMapCache::default(),
     );
@@ -232,7 +237,14 @@ pub fn connection_data(
     data
 }
 
-pub(crate) fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
+/// What a resolver reads through: for a read operation, its own connection
+/// (see `db::Reads`).
+pub(crate) fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Reads> {
+    ctx.data::<Reads>()
+}
+
+/// The pool, for what a resolver writes in a transaction of its own.
+pub(crate) fn pool<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
     ctx.data::<DatabaseConnection>()
 }
 

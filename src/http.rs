@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     app::AppState,
+    db::Reads,
     error::ErrorCode,
     feedback::Visitor,
     graphql,
@@ -331,15 +332,15 @@ async fn execute(
         &client_address,
     );
     let touched = Arc::new(graphql::Touched::default());
-    let request = graphql::request_data(
-        request,
-        &state.db.conn,
-        language,
-        actor,
-        client_address,
-        visitor,
-    )
-    .data(Arc::clone(&touched));
+    // A read's statements share one connection; a write's transactions take
+    // their own (see `db::Reads`).
+    let reads = if mutation {
+        Reads::pooled(state.db.conn.clone())
+    } else {
+        Reads::pinned(state.db.conn.clone())
+    };
+    let request = graphql::request_data(request, reads, language, actor, client_address, visitor)
+        .data(Arc::clone(&touched));
 
     let answer = match (&state.response_cache, cache_key) {
         (Some(cache), Some(key)) => {

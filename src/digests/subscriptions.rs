@@ -161,8 +161,8 @@ fn manager(actor: &Actor, focal_point_id: i64) -> AppResult<Principal> {
 
 /// The subscriptions `actor` may see: all for admins, its own for a focal
 /// point's account.
-pub async fn visible(
-    db: &DatabaseConnection,
+pub async fn visible<C: ConnectionTrait>(
+    db: &C,
     actor: &Actor,
 ) -> AppResult<Vec<digest_subscription::Model>> {
     let principal = actor.staff()?;

@@ -377,7 +377,7 @@ impl ActionPlanMutation {
             end_date: input.end_date.map(|d| d.0),
             status: input.status.map(Into::into),
         };
-        let row = records::create_action_plan(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+        let row = records::create_action_plan(super::pool(ctx)?, actor(ctx), now(ctx)?, new)
             .await
             .map_err(|err| err.extend())?;
         Ok(ActionPlan(row))
@@ -401,9 +401,10 @@ impl ActionPlanMutation {
                 ModerationMode::Pre => vocabulary::ModerationMode::Pre,
             }),
         };
-        let row = records::update_action_plan(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
-            .await
-            .map_err(|err| err.extend())?;
+        let row =
+            records::update_action_plan(super::pool(ctx)?, actor(ctx), now(ctx)?, id, changes)
+                .await
+                .map_err(|err| err.extend())?;
         Ok(ActionPlan(row))
     }
 }

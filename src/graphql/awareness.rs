@@ -377,7 +377,7 @@ impl AwarenessMutation {
             region: input.region,
         };
         let replaced = survey::record(
-            super::db(ctx)?,
+            super::pool(ctx)?,
             ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,

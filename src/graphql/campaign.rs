@@ -636,7 +636,7 @@ impl CampaignMutation {
             )?,
             milestone_ids: inputs::ids("milestoneIds", &input.milestone_ids, NodeType::Milestone)?,
         };
-        let row = writing::create(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+        let row = writing::create(super::pool(ctx)?, actor(ctx), now(ctx)?, new)
             .await
             .map_err(|err| err.extend())?;
         Ok(Campaign(row))
@@ -681,7 +681,7 @@ impl CampaignMutation {
                 None => Change::Keep,
             },
         };
-        let row = writing::update(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
+        let row = writing::update(super::pool(ctx)?, actor(ctx), now(ctx)?, id, changes)
             .await
             .map_err(|err| err.extend())?;
         Ok(Campaign(row))
@@ -691,7 +691,7 @@ impl CampaignMutation {
     #[graphql(guard = "StaffOnly")]
     async fn delete_campaign(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let number = id_of("id", &id, NodeType::Campaign)?;
-        writing::delete(super::db(ctx)?, actor(ctx), now(ctx)?, number)
+        writing::delete(super::pool(ctx)?, actor(ctx), now(ctx)?, number)
             .await
             .map_err(|err| err.extend())?;
         Ok(id)
@@ -715,7 +715,7 @@ impl CampaignMutation {
             link: input.link,
             notes: input.notes,
         };
-        let row = activities::create(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+        let row = activities::create(super::pool(ctx)?, actor(ctx), now(ctx)?, new)
             .await
             .map_err(|err| err.extend())?;
         Ok(CampaignActivity(row))
@@ -744,7 +744,7 @@ impl CampaignMutation {
             link: inputs::change(input.link, |t| t),
             notes: inputs::change(input.notes, |t| t),
         };
-        let row = activities::update(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
+        let row = activities::update(super::pool(ctx)?, actor(ctx), now(ctx)?, id, changes)
             .await
             .map_err(|err| err.extend())?;
         Ok(CampaignActivity(row))
@@ -754,7 +754,7 @@ impl CampaignMutation {
     #[graphql(guard = "StaffOnly")]
     async fn delete_campaign_activity(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let number = id_of("id", &id, NodeType::CampaignActivity)?;
-        activities::delete(super::db(ctx)?, actor(ctx), now(ctx)?, number)
+        activities::delete(super::pool(ctx)?, actor(ctx), now(ctx)?, number)
             .await
             .map_err(|err| err.extend())?;
         Ok(id)
@@ -792,7 +792,7 @@ impl CampaignMutation {
                 source: row.source,
             });
         }
-        let recording = metrics::record(super::db(ctx)?, actor(ctx), now(ctx)?, rows)
+        let recording = metrics::record(super::pool(ctx)?, actor(ctx), now(ctx)?, rows)
             .await
             .map_err(|err| err.extend())?;
         Ok(RecordMetricsPayload {
@@ -807,7 +807,7 @@ impl CampaignMutation {
     #[graphql(guard = "StaffOnly")]
     async fn delete_awareness_metric(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let number = id_of("id", &id, NodeType::AwarenessMetric)?;
-        metrics::delete(super::db(ctx)?, actor(ctx), now(ctx)?, number)
+        metrics::delete(super::pool(ctx)?, actor(ctx), now(ctx)?, number)
             .await
             .map_err(|err| err.extend())?;
         Ok(id)

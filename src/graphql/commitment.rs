@@ -980,7 +980,7 @@ impl CommitmentMutation {
                 NodeType::PolicyArea,
             )?,
         };
-        let row = editing::create(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+        let row = editing::create(super::pool(ctx)?, actor(ctx), now(ctx)?, new)
             .await
             .map_err(|err| err.extend())?;
         Ok(Commitment(row))
@@ -1007,7 +1007,7 @@ impl CommitmentMutation {
             end_date: inputs::change(input.end_date, |d| d.0),
             lead_institution_id,
         };
-        let row = editing::update(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
+        let row = editing::update(super::pool(ctx)?, actor(ctx), now(ctx)?, id, changes)
             .await
             .map_err(|err| err.extend())?;
         Ok(Commitment(row))
@@ -1045,7 +1045,7 @@ async fn set_focal_point(
     let commitment_id = id_of("commitmentId", commitment_id, NodeType::Commitment)?;
     let focal_point_id = id_of("focalPointId", focal_point_id, NodeType::FocalPoint)?;
     let row = editing::set_focal_point(
-        super::db(ctx)?,
+        super::pool(ctx)?,
         actor(ctx),
         now(ctx)?,
         commitment_id,

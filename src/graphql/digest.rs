@@ -206,7 +206,7 @@ impl DigestMutation {
         .map_err(|err| err.extend())?;
         let public_url = &ctx.data::<PublicUrl>()?.0;
         let row = subscriptions::subscribe(
-            super::db(ctx)?,
+            super::pool(ctx)?,
             actor(ctx),
             focal_point_id,
             settings,
@@ -225,7 +225,7 @@ impl DigestMutation {
         focal_point_id: ID,
     ) -> Result<DigestSubscription> {
         let id = id_of("focalPointId", &focal_point_id, NodeType::FocalPoint)?;
-        let row = subscriptions::unsubscribe_by_staff(super::db(ctx)?, actor(ctx), id, now(ctx)?)
+        let row = subscriptions::unsubscribe_by_staff(super::pool(ctx)?, actor(ctx), id, now(ctx)?)
             .await
             .map_err(|err| err.extend())?;
         Ok(DigestSubscription(row))

@@ -712,7 +712,7 @@ impl FeedbackMutation {
             trap: input.homepage,
         };
         let outcome = submit::submit(
-            super::db(ctx)?,
+            super::pool(ctx)?,
             ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,
@@ -746,7 +746,7 @@ impl FeedbackMutation {
     async fn support_feedback(&self, ctx: &Context<'_>, id: ID) -> Result<Feedback> {
         let id = id_of("id", &id, NodeType::Feedback)?;
         let row = reactions::support(
-            super::db(ctx)?,
+            super::pool(ctx)?,
             ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,
@@ -775,7 +775,7 @@ impl FeedbackMutation {
             ReportReason::PersonalData => vocabulary::ReportReason::PersonalData,
         };
         reactions::report(
-            super::db(ctx)?,
+            super::pool(ctx)?,
             ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,
@@ -807,7 +807,7 @@ impl FeedbackMutation {
             ModerationAction::Restore => Decision::Restore,
         };
         let row = moderation::decide(
-            super::db(ctx)?,
+            super::pool(ctx)?,
             actor(ctx),
             now(ctx)?,
             id,
@@ -823,7 +823,7 @@ impl FeedbackMutation {
     /// request (admins); the texts stay. Answers how many items changed.
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn erase_feedback_author_data(&self, ctx: &Context<'_>, email: String) -> Result<u64> {
-        moderation::erase_author_data(super::db(ctx)?, actor(ctx), now(ctx)?, &email)
+        moderation::erase_author_data(super::pool(ctx)?, actor(ctx), now(ctx)?, &email)
             .await
             .map_err(|err| err.extend())
     }
@@ -854,7 +854,7 @@ impl FeedbackMutation {
             rationale,
         };
         let row = responses::respond(
-            super::db(ctx)?,
+            super::pool(ctx)?,
             actor(ctx),
             now(ctx)?,
             id,

@@ -166,7 +166,7 @@ impl FocalPointMutation {
             phone: set(input.phone),
         };
         let row = records::save_focal_point(
-            super::db(ctx)?,
+            super::pool(ctx)?,
             actor(ctx),
             now(ctx)?,
             None,
@@ -194,7 +194,7 @@ impl FocalPointMutation {
             phone: inputs::change(input.phone, |v| v),
         };
         let row = records::save_focal_point(
-            super::db(ctx)?,
+            super::pool(ctx)?,
             actor(ctx),
             now(ctx)?,
             Some(id),

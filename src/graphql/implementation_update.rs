@@ -486,7 +486,7 @@ impl ImplementationUpdateMutation {
             narrative: inputs::texts("narrative", input.narrative)?,
             evidence,
         };
-        let row = updates::post(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+        let row = updates::post(super::pool(ctx)?, actor(ctx), now(ctx)?, new)
             .await
             .map_err(|err| err.extend())?;
         Ok(ImplementationUpdate(row))

@@ -243,7 +243,7 @@ impl InstitutionMutation {
             kind: input.kind.into(),
             name: inputs::texts("name", input.name)?,
         };
-        let row = records::create_institution(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+        let row = records::create_institution(super::pool(ctx)?, actor(ctx), now(ctx)?, new)
             .await
             .map_err(|err| err.extend())?;
         Ok(Institution(row))
@@ -262,9 +262,10 @@ impl InstitutionMutation {
             kind: inputs::keep_or(input.kind, Into::into),
             name: inputs::texts("name", input.name)?,
         };
-        let row = records::update_institution(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
-            .await
-            .map_err(|err| err.extend())?;
+        let row =
+            records::update_institution(super::pool(ctx)?, actor(ctx), now(ctx)?, id, changes)
+                .await
+                .map_err(|err| err.extend())?;
         Ok(Institution(row))
     }
 }

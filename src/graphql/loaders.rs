@@ -10,27 +10,27 @@ use entity::{
     focal_point, institution, institution_translation, milestone, milestone_translation,
     policy_area,
 };
-use sea_orm::DatabaseConnection;
 
 use crate::{
     accountability::updates,
     catalog::{lookups, pagination::Page},
+    db::Reads,
     feedback::read,
 };
 
 /// Reads catalogue rows in batches for the data loader.
 pub struct CatalogLoader {
-    db: DatabaseConnection,
+    db: Reads,
     /// Whose request it serves: what feedback it may see.
     audience: read::Audience,
 }
 
 impl CatalogLoader {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Reads) -> Self {
         Self::for_audience(db, read::Audience::Public)
     }
 
-    pub fn for_audience(db: DatabaseConnection, audience: read::Audience) -> Self {
+    pub fn for_audience(db: Reads, audience: read::Audience) -> Self {
         Self { db, audience }
     }
 }

@@ -240,7 +240,7 @@ impl MeetingMutation {
                 NodeType::Commitment,
             )?,
         };
-        let row = meetings::record(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+        let row = meetings::record(super::pool(ctx)?, actor(ctx), now(ctx)?, new)
             .await
             .map_err(|err| err.extend())?;
         Ok(Meeting(row))

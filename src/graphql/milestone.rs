@@ -322,7 +322,7 @@ impl MilestoneMutation {
                 .map(|id| id_of("responsibleInstitutionId", &id, NodeType::Institution))
                 .transpose()?,
         };
-        let row = milestones::create(super::db(ctx)?, actor(ctx), now(ctx)?, new)
+        let row = milestones::create(super::pool(ctx)?, actor(ctx), now(ctx)?, new)
             .await
             .map_err(|err| err.extend())?;
         Ok(Milestone(row))
@@ -355,7 +355,7 @@ impl MilestoneMutation {
                 NodeType::Institution,
             )?,
         };
-        let row = milestones::update(super::db(ctx)?, actor(ctx), now(ctx)?, id, changes)
+        let row = milestones::update(super::pool(ctx)?, actor(ctx), now(ctx)?, id, changes)
             .await
             .map_err(|err| err.extend())?;
         Ok(Milestone(row))

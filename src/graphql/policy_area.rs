@@ -111,7 +111,7 @@ impl PolicyAreaMutation {
     /// Creates a policy area (admins).
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn create_policy_area(&self, ctx: &Context<'_>, name: String) -> Result<PolicyArea> {
-        let row = records::save_policy_area(super::db(ctx)?, actor(ctx), now(ctx)?, None, &name)
+        let row = records::save_policy_area(super::pool(ctx)?, actor(ctx), now(ctx)?, None, &name)
             .await
             .map_err(|err| err.extend())?;
         Ok(PolicyArea(row))
@@ -127,7 +127,7 @@ impl PolicyAreaMutation {
     ) -> Result<PolicyArea> {
         let id = id_of("id", &id, NodeType::PolicyArea)?;
         let row =
-            records::save_policy_area(super::db(ctx)?, actor(ctx), now(ctx)?, Some(id), &name)
+            records::save_policy_area(super::pool(ctx)?, actor(ctx), now(ctx)?, Some(id), &name)
                 .await
                 .map_err(|err| err.extend())?;
         Ok(PolicyArea(row))

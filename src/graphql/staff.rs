@@ -324,7 +324,7 @@ impl StaffMutation {
             .map_or("unknown", |address| address.0.as_str());
         let throttle = ctx.data::<Arc<LoginThrottle>>()?;
         let (token, expires_at, principal) = accounts::login(
-            super::db(ctx)?,
+            super::pool(ctx)?,
             throttle,
             &email,
             &password,

@@ -35,6 +35,7 @@ mod migrations;
 mod nodes;
 mod pagination;
 mod persisted_queries;
+mod reads;
 mod report;
 mod response_cache;
 mod schema;
