@@ -17,6 +17,10 @@
 //! After a read fails there, PostgreSQL refuses the rest of the transaction,
 //! so the request's later reads go through the pool: one failure stays one
 //! failure, as without the transaction.
+//!
+//! Reads resolved side by side take turns on the connection. Sending them
+//! to the pool meanwhile was tried: under load every pooled connection ended
+//! up held by a request waiting for a second one, and the service stalled.
 
 use std::sync::{
     Arc,
@@ -60,11 +64,6 @@ impl Reads {
             pool,
             pinned: Some(Arc::default()),
         }
-    }
-
-    /// The pool itself, for what must run outside the request's transaction.
-    pub fn pool(&self) -> &DatabaseConnection {
-        &self.pool
     }
 
     /// Where `statement` runs: a `SELECT` of a read operation on its
