@@ -29,7 +29,7 @@ pub struct Positional<M>(pub M);
 
 impl<M: ByPosition> FromQueryResult for Positional<M> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, None)?;
+        let row = Row::of(result, M::COLUMNS, &[], None)?;
         M::decode(&row).map(Positional)
     }
 }
@@ -49,10 +49,33 @@ impl<M> LinkedFrom<M> {
 
 impl<M: ByPosition> FromQueryResult for LinkedFrom<M> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, Some(Self::COLUMN))?;
+        let row = Row::of(result, M::COLUMNS, &[], Some(Self::COLUMN))?;
         let model = M::decode(&row)?;
         let from = row.next()?;
         Ok(Self { from, row: model })
+    }
+}
+
+/// A row of `M` joined (left) with one row of `J`, `J`'s columns selected
+/// after `M`'s: a row and its translations in one statement, where reading
+/// the rows, then their translations, took two. `joined` is `None` when
+/// nothing matched the join (its first column is then NULL; the joined
+/// tables' first columns are never NULL in a row of their own).
+pub struct WithJoined<M, J> {
+    pub row: M,
+    pub joined: Option<J>,
+}
+
+impl<M: ByPosition, J: ByPosition> FromQueryResult for WithJoined<M, J> {
+    fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+        let row = Row::of(result, M::COLUMNS, J::COLUMNS, None)?;
+        let model = M::decode(&row)?;
+        let joined = if row.next_is_null()? {
+            None
+        } else {
+            Some(J::decode(&row)?)
+        };
+        Ok(Self { row: model, joined })
     }
 }
 
@@ -65,21 +88,26 @@ enum Backend<'a> {
 pub struct Row<'a> {
     row: Backend<'a>,
     columns: &'static [&'static str],
-    /// A column selected after `columns` (see [`LinkedFrom`]).
+    /// The columns of a joined table, selected after `columns` (see
+    /// [`WithJoined`]).
+    joined: &'static [&'static str],
+    /// A column selected last (see [`LinkedFrom`]).
     trailing: Option<&'static str>,
     next: Cell<usize>,
 }
 
 impl<'a> Row<'a> {
-    /// `result`, holding `columns` then `trailing` if given.
+    /// `result`, holding `columns`, then `joined`, then `trailing` if given.
     fn of(
         result: &'a QueryResult,
         columns: &'static [&'static str],
+        joined: &'static [&'static str],
         trailing: Option<&'static str>,
     ) -> Result<Self, DbErr> {
         let row = Self {
             row: Self::read(result)?,
             columns,
+            joined,
             trailing,
             next: Cell::new(0),
         };
@@ -104,12 +132,19 @@ impl<'a> Row<'a> {
             Backend::Postgres(row) => row.len(),
             Backend::Sqlite(row) => row.len(),
         };
-        let expected = self.columns.len() + usize::from(self.trailing.is_some());
+        let expected =
+            self.columns.len() + self.joined.len() + usize::from(self.trailing.is_some());
         if width != expected {
+            let names: Vec<&str> = self
+                .columns
+                .iter()
+                .chain(self.joined)
+                .chain(&self.trailing)
+                .copied()
+                .collect();
             return Err(DbErr::Type(format!(
-                "rows by position: {width} columns selected, {expected} expected ({}{})",
-                self.columns.join(", "),
-                self.trailing.map(|c| format!(", {c}")).unwrap_or_default()
+                "rows by position: {width} columns selected, {expected} expected ({})",
+                names.join(", ")
             )));
         }
         Ok(())
@@ -117,11 +152,25 @@ impl<'a> Row<'a> {
 
     /// The name column `index` is expected to have.
     fn name_at(&self, index: usize) -> Option<&'static str> {
-        match index.checked_sub(self.columns.len()) {
-            None => self.columns.get(index).copied(),
+        let Some(past_columns) = index.checked_sub(self.columns.len()) else {
+            return self.columns.get(index).copied();
+        };
+        match past_columns.checked_sub(self.joined.len()) {
+            None => self.joined.get(past_columns).copied(),
             Some(0) => self.trailing,
             Some(_) => None,
         }
+    }
+
+    /// Whether the next column holds NULL (it is not consumed).
+    fn next_is_null(&self) -> Result<bool, DbErr> {
+        use sqlx::ValueRef as _;
+        let index = self.next.get();
+        let raw_is_null = match self.row {
+            Backend::Postgres(row) => row.try_get_raw(index).map(|value| value.is_null()),
+            Backend::Sqlite(row) => row.try_get_raw(index).map(|value| value.is_null()),
+        };
+        raw_is_null.map_err(|err| DbErr::Type(format!("column {index}: {err}")))
     }
 
     /// The value of the next column.

@@ -5,12 +5,14 @@
 use std::collections::HashMap;
 
 use entity::{
-    by_position::{ByPosition, LinkedFrom, Positional},
+    by_position::{ByPosition, LinkedFrom, Positional, WithJoined},
     commitment, commitment_focal_point, commitment_policy_area, commitment_relation,
-    commitment_support_institution, focal_point, institution, milestone, policy_area,
+    commitment_support_institution, focal_point, institution, milestone, milestone_translation,
+    policy_area,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, Iterable, JoinType, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::{error::AppResult, language::LanguagePreference};
@@ -119,6 +121,76 @@ where
         .await?
         .into_iter()
         .filter_map(|(id, mut rows)| rows.pop().map(|row| (id, row)))
+        .collect())
+}
+
+/// A row with its translations (every language).
+pub type Translated<R, T> = (R, Vec<T>);
+
+/// Rows of `E` whose `filter` column is one of `ids`, each with its rows of
+/// the translation table `T` (whose `owner` column holds the row's `id`), in
+/// one statement (a left join) where the rows, then their translations, took
+/// two. Rows come in the statement's order, each once; a row without
+/// translations has an empty list.
+pub async fn translated<E, T, C>(
+    db: &C,
+    filter: E::Column,
+    ids: &[i64],
+    (id, owner): (E::Column, T::Column),
+    id_of: impl Fn(&E::Model) -> i64,
+) -> AppResult<Vec<Translated<E::Model, T::Model>>>
+where
+    E: EntityTrait,
+    T: EntityTrait,
+    E::Model: ByPosition,
+    T::Model: ByPosition,
+    C: ConnectionTrait,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let to_translations = E::belongs_to(T::default()).from(id).to(owner).into();
+    let joined = E::find()
+        .join(JoinType::LeftJoin, to_translations)
+        .columns(T::Column::iter())
+        .filter(filter.is_in(ids.to_vec()))
+        .into_model::<WithJoined<E::Model, T::Model>>()
+        .all(db)
+        .await?;
+    // A row repeats once per translation.
+    let mut rows: Vec<Translated<E::Model, T::Model>> = Vec::new();
+    let mut position_of: HashMap<i64, usize> = HashMap::new();
+    for WithJoined { row, joined } in joined {
+        let position = *position_of.entry(id_of(&row)).or_insert_with(|| {
+            rows.push((row, Vec::new()));
+            rows.len() - 1
+        });
+        if let (Some(translation), Some((_, translations))) = (joined, rows.get_mut(position)) {
+            translations.push(translation);
+        }
+    }
+    Ok(rows)
+}
+
+/// Rows of `E` by their unique id, each with its translations (see
+/// [`translated`]).
+pub async fn by_id_translated<E, T, C>(
+    db: &C,
+    ids: &[i64],
+    (id, owner): (E::Column, T::Column),
+    id_of: impl Fn(&E::Model) -> i64,
+) -> AppResult<HashMap<i64, Translated<E::Model, T::Model>>>
+where
+    E: EntityTrait,
+    T: EntityTrait,
+    E::Model: ByPosition,
+    T::Model: ByPosition,
+    C: ConnectionTrait,
+{
+    Ok(translated::<E, T, C>(db, id, ids, (id, owner), &id_of)
+        .await?
+        .into_iter()
+        .map(|(row, translations)| (id_of(&row), (row, translations)))
         .collect())
 }
 
@@ -270,6 +342,37 @@ pub async fn milestones_of<C: ConnectionTrait>(
         .await?;
     for row in rows {
         groups.entry(row.commitment_id).or_default().push(row);
+    }
+    Ok(groups)
+}
+
+/// Milestones of each commitment, in their published order, each with its
+/// translations (one statement; see [`translated`]).
+pub async fn translated_milestones_of<C: ConnectionTrait>(
+    db: &C,
+    commitment_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<Translated<milestone::Model, milestone_translation::Model>>>> {
+    let mut groups: HashMap<i64, Vec<_>> =
+        commitment_ids.iter().map(|id| (*id, Vec::new())).collect();
+    let rows = translated::<milestone::Entity, milestone_translation::Entity, C>(
+        db,
+        milestone::Column::CommitmentId,
+        commitment_ids,
+        (
+            milestone::Column::Id,
+            milestone_translation::Column::MilestoneId,
+        ),
+        |row| row.id,
+    )
+    .await?;
+    for (row, translations) in rows {
+        groups
+            .entry(row.commitment_id)
+            .or_default()
+            .push((row, translations));
+    }
+    for list in groups.values_mut() {
+        list.sort_by_key(|(row, _)| (row.position, row.id));
     }
     Ok(groups)
 }

@@ -13,7 +13,10 @@ use entity::{
 
 use crate::{
     accountability::updates,
-    catalog::{lookups, pagination::Page},
+    catalog::{
+        lookups::{self, Translated},
+        pagination::Page,
+    },
     db::Reads,
     feedback::read,
 };
@@ -118,6 +121,39 @@ batch_key!(MilestoneTranslations => Vec<milestone_translation::Model>, |db, ids|
         |row| row.milestone_id,
     )
 });
+
+batch_key!(
+    /// An institution with its names in every language, in one statement
+    /// (prefetches split them into [`InstitutionById`] and
+    /// [`InstitutionTranslations`]).
+    TranslatedInstitution => Translated<institution::Model, institution_translation::Model>, |db, ids| {
+        lookups::by_id_translated::<institution::Entity, institution_translation::Entity, _>(
+            db,
+            ids,
+            (institution::Column::Id, institution_translation::Column::InstitutionId),
+            |row| row.id,
+        )
+    }
+);
+batch_key!(
+    /// An action plan with its titles, in one statement (see
+    /// [`TranslatedInstitution`]).
+    TranslatedActionPlan => Translated<action_plan::Model, action_plan_translation::Model>, |db, ids| {
+        lookups::by_id_translated::<action_plan::Entity, action_plan_translation::Entity, _>(
+            db,
+            ids,
+            (action_plan::Column::Id, action_plan_translation::Column::ActionPlanId),
+            |row| row.id,
+        )
+    }
+);
+batch_key!(
+    /// A commitment's milestones with their texts, in one statement (see
+    /// [`TranslatedInstitution`]).
+    TranslatedMilestonesOf => Vec<Translated<milestone::Model, milestone_translation::Model>>, |db, ids| {
+        lookups::translated_milestones_of(db, ids)
+    }
+);
 
 batch_key!(PolicyAreasOfCommitment => Vec<policy_area::Model>, |db, ids| {
     lookups::policy_areas_of(db, ids)

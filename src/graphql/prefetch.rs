@@ -23,6 +23,7 @@ use entity::{action_plan, commitment, country, focal_point, institution, milesto
 use futures_util::{future::BoxFuture, try_join};
 
 use super::{RequestLoader, loaders::*};
+use crate::catalog::lookups::Translated;
 
 /// Reads `keys` now and keeps what was found in the request's cache, where
 /// the items' own resolvers find it.
@@ -35,13 +36,67 @@ where
     V: Send + Sync + Clone + 'static,
     CatalogLoader: Loader<K, Value = V, Error = async_graphql::Error>,
 {
+    let found = read(loader, keys).await?;
+    loader.feed_many(found.clone()).await;
+    Ok(found)
+}
+
+/// Reads `keys` now, without keeping them: for keys that read two things
+/// at once, which the caller keeps under their own keys.
+async fn read<K, V>(
+    loader: &RequestLoader,
+    keys: impl IntoIterator<Item = K>,
+) -> Result<HashMap<K, V>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+    CatalogLoader: Loader<K, Value = V, Error = async_graphql::Error>,
+{
     let keys: Vec<K> = keys.into_iter().collect();
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let found = loader.loader().load(&keys).await?;
-    loader.feed_many(found.clone()).await;
-    Ok(found)
+    loader.loader().load(&keys).await
+}
+
+/// Keeps rows read with their translations under the keys the resolvers
+/// ask: `row_key` for the row, `texts_key` for its translations.
+async fn keep_translated<K, R, T, RowKey, TextsKey>(
+    loader: &RequestLoader,
+    found: HashMap<K, Translated<R, T>>,
+    row_key: impl Fn(&K) -> RowKey,
+    texts_key: impl Fn(&K) -> TextsKey,
+) -> Vec<R>
+where
+    R: Send + Sync + Clone + 'static,
+    T: Send + Sync + Clone + 'static,
+    RowKey: Send + Sync + Hash + Eq + Clone + 'static,
+    TextsKey: Send + Sync + Hash + Eq + Clone + 'static,
+    CatalogLoader: Loader<RowKey, Value = R, Error = async_graphql::Error>
+        + Loader<TextsKey, Value = Vec<T>, Error = async_graphql::Error>,
+{
+    let mut rows = Vec::with_capacity(found.len());
+    let mut texts = Vec::with_capacity(found.len());
+    for (key, (row, translations)) in found {
+        rows.push((row_key(&key), row));
+        texts.push((texts_key(&key), translations));
+    }
+    loader.feed_many(texts).await;
+    loader.feed_many(rows.clone()).await;
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+/// Institutions `ids` and their names, in one statement.
+async fn translated_institutions(loader: &RequestLoader, ids: Vec<i64>) -> Result<()> {
+    let found = read(loader, distinct(ids).into_iter().map(TranslatedInstitution)).await?;
+    keep_translated(
+        loader,
+        found,
+        |key| InstitutionById(key.0),
+        |key| InstitutionTranslations(key.0),
+    )
+    .await;
+    Ok(())
 }
 
 /// Whether any of `fields` is selected.
@@ -60,6 +115,13 @@ fn distinct(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
 pub fn connection_items<'a>(look: &Lookahead<'a>) -> [Lookahead<'a>; 2] {
     [look.field("nodes"), look.field("edges").field("node")]
 }
+
+/// The fields of an institution read from its translations.
+const INSTITUTION_TEXTS: &[&str] = &["name", "language", "translations"];
+/// The fields of a milestone read from its translations.
+const MILESTONE_TEXTS: &[&str] = &["title", "language", "translations"];
+/// The fields of an action plan read from its translations.
+const ACTION_PLAN_TEXTS: &[&str] = &["title", "language", "translations"];
 
 const COMMITMENT_TEXTS: &[&str] = &[
     "title",
@@ -92,16 +154,10 @@ pub fn commitments<'a>(
             }
             Result::<()>::Ok(())
         };
-        let lead = async {
-            let lead = look.field("leadInstitution");
-            if lead.exists() {
-                let lead_ids = distinct(rows.iter().filter_map(|row| row.lead_institution_id));
-                let found = fetch(loader, lead_ids.into_iter().map(InstitutionById)).await?;
-                institutions(loader, found.into_values().collect(), lead).await?;
-            }
-            Result::<()>::Ok(())
-        };
-        let support = async {
+        // The lead institutions, and the supporting ones' names, are read
+        // together once the supporting ones are known.
+        let institutions = async {
+            let mut with_names = Vec::new();
             let support = look.field("supportInstitutions");
             if support.exists() {
                 let found = fetch(
@@ -109,9 +165,14 @@ pub fn commitments<'a>(
                     ids.iter().copied().map(SupportInstitutionsOfCommitment),
                 )
                 .await?;
-                institutions(loader, found.into_values().flatten().collect(), support).await?;
+                if any(&support, INSTITUTION_TEXTS) {
+                    with_names.extend(found.values().flatten().map(|row| row.id));
+                }
             }
-            Result::<()>::Ok(())
+            if look.field("leadInstitution").exists() {
+                with_names.extend(rows.iter().filter_map(|row| row.lead_institution_id));
+            }
+            translated_institutions(loader, with_names).await
         };
         let areas = async {
             if look.field("policyAreas").exists() {
@@ -122,13 +183,16 @@ pub fn commitments<'a>(
         let milestone_list = async {
             let milestone_look = look.field("milestones");
             if milestone_look.exists() {
-                let found = fetch(loader, ids.iter().copied().map(MilestonesOfCommitment)).await?;
-                milestones(
-                    loader,
-                    found.into_values().flatten().collect(),
-                    milestone_look,
-                )
-                .await?;
+                let found = if any(&milestone_look, MILESTONE_TEXTS) {
+                    translated_milestones(loader, ids).await?
+                } else {
+                    fetch(loader, ids.iter().copied().map(MilestonesOfCommitment))
+                        .await?
+                        .into_values()
+                        .flatten()
+                        .collect()
+                };
+                milestone_parents(loader, found, &milestone_look).await?;
             }
             Result::<()>::Ok(())
         };
@@ -152,8 +216,21 @@ pub fn commitments<'a>(
             let plan = look.field("actionPlan");
             if plan.exists() {
                 let plan_ids = distinct(rows.iter().map(|row| row.action_plan_id));
-                let found = fetch(loader, plan_ids.into_iter().map(ActionPlanById)).await?;
-                action_plans(loader, found.into_values().collect(), plan).await?;
+                if any(&plan, ACTION_PLAN_TEXTS) {
+                    let found =
+                        read(loader, plan_ids.into_iter().map(TranslatedActionPlan)).await?;
+                    let plans = keep_translated(
+                        loader,
+                        found,
+                        |key| ActionPlanById(key.0),
+                        |key| ActionPlanTranslations(key.0),
+                    )
+                    .await;
+                    plan_countries(loader, plans, &plan).await?;
+                } else {
+                    let found = fetch(loader, plan_ids.into_iter().map(ActionPlanById)).await?;
+                    plan_countries(loader, found.into_values().collect(), &plan).await?;
+                }
             }
             Result::<()>::Ok(())
         };
@@ -176,8 +253,7 @@ pub fn commitments<'a>(
         };
         try_join!(
             texts,
-            lead,
-            support,
+            institutions,
             areas,
             milestone_list,
             focal,
@@ -198,7 +274,7 @@ pub fn institutions<'a>(
         if rows.is_empty() {
             return Ok(());
         }
-        if any(&look, &["name", "language", "translations"]) {
+        if any(&look, INSTITUTION_TEXTS) {
             let ids = distinct(rows.iter().map(|row| row.id));
             fetch(loader, ids.into_iter().map(InstitutionTranslations)).await?;
         }
@@ -206,35 +282,42 @@ pub fn institutions<'a>(
     })
 }
 
-pub fn milestones<'a>(
-    loader: &'a RequestLoader,
-    rows: Vec<milestone::Model>,
-    look: Lookahead<'a>,
-) -> BoxFuture<'a, Result<()>> {
-    Box::pin(async move {
-        if rows.is_empty() {
-            return Ok(());
+/// The milestones of commitments `ids` with their texts, in one statement.
+async fn translated_milestones(
+    loader: &RequestLoader,
+    ids: &[i64],
+) -> Result<Vec<milestone::Model>> {
+    let found = read(loader, ids.iter().copied().map(TranslatedMilestonesOf)).await?;
+    let mut lists = Vec::with_capacity(found.len());
+    let mut texts = Vec::new();
+    let mut all = Vec::new();
+    for (TranslatedMilestonesOf(commitment_id), translated) in found {
+        let mut list = Vec::with_capacity(translated.len());
+        for (row, translations) in translated {
+            texts.push((MilestoneTranslations(row.id), translations));
+            list.push(row);
         }
-        let (rows, look) = (&rows, &look);
-        let texts = async {
-            if any(look, &["title", "language", "translations"]) {
-                let ids = distinct(rows.iter().map(|row| row.id));
-                fetch(loader, ids.into_iter().map(MilestoneTranslations)).await?;
-            }
-            Result::<()>::Ok(())
-        };
-        let commitment = async {
-            let parent = look.field("commitment");
-            if parent.exists() {
-                let ids = distinct(rows.iter().map(|row| row.commitment_id));
-                let found = fetch(loader, ids.into_iter().map(CommitmentById)).await?;
-                commitments(loader, found.into_values().collect(), parent).await?;
-            }
-            Result::<()>::Ok(())
-        };
-        try_join!(texts, commitment)?;
-        Ok(())
-    })
+        all.extend(list.iter().cloned());
+        lists.push((MilestonesOfCommitment(commitment_id), list));
+    }
+    loader.feed_many(texts).await;
+    loader.feed_many(lists).await;
+    Ok(all)
+}
+
+/// What the query selects above milestones `rows`: their commitments.
+async fn milestone_parents(
+    loader: &RequestLoader,
+    rows: Vec<milestone::Model>,
+    look: &Lookahead<'_>,
+) -> Result<()> {
+    let parent = look.field("commitment");
+    if rows.is_empty() || !parent.exists() {
+        return Ok(());
+    }
+    let ids = distinct(rows.iter().map(|row| row.commitment_id));
+    let found = fetch(loader, ids.into_iter().map(CommitmentById)).await?;
+    commitments(loader, found.into_values().collect(), parent).await
 }
 
 pub fn focal_points<'a>(
@@ -264,24 +347,31 @@ pub fn action_plans<'a>(
         }
         let (rows, look) = (&rows, &look);
         let texts = async {
-            if any(look, &["title", "language", "translations"]) {
+            if any(look, ACTION_PLAN_TEXTS) {
                 let ids = distinct(rows.iter().map(|row| row.id));
                 fetch(loader, ids.into_iter().map(ActionPlanTranslations)).await?;
             }
             Result::<()>::Ok(())
         };
-        let country = async {
-            let country_look = look.field("country");
-            if country_look.exists() {
-                let ids = distinct(rows.iter().map(|row| row.country_id));
-                let found = fetch(loader, ids.into_iter().map(CountryById)).await?;
-                countries(loader, found.into_values().collect(), country_look).await?;
-            }
-            Result::<()>::Ok(())
-        };
-        try_join!(texts, country)?;
+        try_join!(texts, plan_countries(loader, rows.clone(), look))?;
         Ok(())
     })
+}
+
+/// What the query selects below action plans `rows` but their texts: their
+/// countries.
+async fn plan_countries(
+    loader: &RequestLoader,
+    rows: Vec<action_plan::Model>,
+    look: &Lookahead<'_>,
+) -> Result<()> {
+    let country_look = look.field("country");
+    if rows.is_empty() || !country_look.exists() {
+        return Ok(());
+    }
+    let ids = distinct(rows.iter().map(|row| row.country_id));
+    let found = fetch(loader, ids.into_iter().map(CountryById)).await?;
+    countries(loader, found.into_values().collect(), country_look).await
 }
 
 pub fn countries<'a>(
