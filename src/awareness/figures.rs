@@ -8,7 +8,7 @@ use chrono::{Days, NaiveDate};
 use entity::{awareness_answer, awareness_metric, campaign_activity};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement},
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement},
 };
 
 use super::{Granularity, Subject, periods::periods};
@@ -337,7 +337,7 @@ pub struct PeriodFigures {
 }
 
 /// The figures of `subject` over `from`..=`to` and over the equal period just
-/// before it, in two queries.
+/// before it, in one statement.
 pub async fn compared<C: ConnectionTrait>(
     db: &C,
     subject: Subject,
@@ -361,40 +361,44 @@ pub async fn compared<C: ConnectionTrait>(
     };
     let total = |value: &str| format!("CAST(COALESCE(SUM({value}), 0) AS BIGINT)");
 
-    let reach_row = rows(
-        db,
-        metrics_in(subject, previous_from, to)
-            .and_where(
-                Expr::col((awareness_metric::Entity, awareness_metric::Column::Kind))
-                    .eq(Expr::val(MetricKind::Reach.as_str())),
-            )
-            .expr_as(
-                Expr::cust(split(
-                    &format!("{METRIC}.\"period_start\""),
-                    &format!("{METRIC}.\"value\""),
-                )),
-                Alias::new("current"),
-            )
-            .expr_as(
-                Expr::cust(total(&format!("{METRIC}.\"value\""))),
-                Alias::new("both"),
-            ),
-    )
-    .await?;
+    let reach = metrics_in(subject, previous_from, to)
+        .and_where(
+            Expr::col((awareness_metric::Entity, awareness_metric::Column::Kind))
+                .eq(Expr::val(MetricKind::Reach.as_str())),
+        )
+        .expr_as(
+            Expr::cust(split(
+                &format!("{METRIC}.\"period_start\""),
+                &format!("{METRIC}.\"value\""),
+            )),
+            Alias::new("current"),
+        )
+        .expr_as(
+            Expr::cust(total(&format!("{METRIC}.\"value\""))),
+            Alias::new("both"),
+        )
+        .to_owned();
     let aware = format!("CASE WHEN {ANSWER}.\"aware\" THEN 1 ELSE 0 END");
-    let answer_row = rows(
+    let answers = answers_in(subject, previous_from, to)
+        .expr_as(
+            Expr::cust(split(&format!("{ANSWER}.\"day\""), "1")),
+            Alias::new("responses"),
+        )
+        .expr_as(
+            Expr::cust(split(&format!("{ANSWER}.\"day\""), &aware)),
+            Alias::new("aware"),
+        )
+        .expr_as(Expr::cust(total("1")), Alias::new("all_responses"))
+        .expr_as(Expr::cust(total(&aware)), Alias::new("all_aware"))
+        .to_owned();
+    // Each side sums without grouping, so each is one row, and both are
+    // read in one statement.
+    let figures = rows(
         db,
-        answers_in(subject, previous_from, to)
-            .expr_as(
-                Expr::cust(split(&format!("{ANSWER}.\"day\""), "1")),
-                Alias::new("responses"),
-            )
-            .expr_as(
-                Expr::cust(split(&format!("{ANSWER}.\"day\""), &aware)),
-                Alias::new("aware"),
-            )
-            .expr_as(Expr::cust(total("1")), Alias::new("all_responses"))
-            .expr_as(Expr::cust(total(&aware)), Alias::new("all_aware")),
+        Query::select()
+            .column(Asterisk)
+            .from_subquery(reach, Alias::new("reach"))
+            .from_subquery(answers, Alias::new("answers")),
     )
     .await?;
 
@@ -404,9 +408,9 @@ pub async fn compared<C: ConnectionTrait>(
             None => Ok(0),
         }
     };
-    let reach = read(&reach_row, "current")?;
-    let responses = read(&answer_row, "responses")?;
-    let aware_now = read(&answer_row, "aware")?;
+    let reach = read(&figures, "current")?;
+    let responses = read(&figures, "responses")?;
+    let aware_now = read(&figures, "aware")?;
     let current = PeriodFigures {
         from,
         to,
@@ -417,9 +421,9 @@ pub async fn compared<C: ConnectionTrait>(
     let previous = PeriodFigures {
         from: previous_from,
         to: previous_to,
-        reach: read(&reach_row, "both")? - reach,
-        responses: read(&answer_row, "all_responses")? - responses,
-        aware: read(&answer_row, "all_aware")? - aware_now,
+        reach: read(&figures, "both")? - reach,
+        responses: read(&figures, "all_responses")? - responses,
+        aware: read(&figures, "all_aware")? - aware_now,
     };
     Ok((current, previous))
 }

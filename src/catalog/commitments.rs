@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::{
+    lookups::{self, Translated},
     pagination::{Direction, Listing, Ordering},
     vocabulary::CommitmentStatus,
 };
@@ -58,6 +59,25 @@ pub async fn find_by_code<C: ConnectionTrait>(
         .filter(commitment::Column::Code.eq(code.trim()))
         .one(db)
         .await?)
+}
+
+/// A commitment by its code with its texts in every language, in one
+/// statement.
+pub async fn find_translated_by_code<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+) -> AppResult<Option<Translated<commitment::Model, commitment_translation::Model>>> {
+    let mut found = lookups::translated::<commitment::Entity, commitment_translation::Entity, C>(
+        db,
+        commitment::Column::Code.eq(code.trim()),
+        (
+            commitment::Column::Id,
+            commitment_translation::Column::CommitmentId,
+        ),
+        |row| row.id,
+    )
+    .await?;
+    Ok(found.pop())
 }
 
 /// The commitments matching `filter`, in `order`, ready to be paged.

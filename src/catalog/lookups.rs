@@ -12,7 +12,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, Iterable, JoinType, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, sea_query::IntoCondition,
 };
 
 use crate::{error::AppResult, language::LanguagePreference};
@@ -127,15 +127,14 @@ where
 /// A row with its translations (every language).
 pub type Translated<R, T> = (R, Vec<T>);
 
-/// Rows of `E` whose `filter` column is one of `ids`, each with its rows of
-/// the translation table `T` (whose `owner` column holds the row's `id`), in
-/// one statement (a left join) where the rows, then their translations, took
-/// two. Rows come in the statement's order, each once; a row without
-/// translations has an empty list.
+/// Rows of `E` meeting `condition`, each with its rows of the translation
+/// table `T` (whose `owner` column holds the row's `id`), in one statement
+/// (a left join) where the rows, then their translations, took two. Rows
+/// come in the statement's order, each once; a row without translations has
+/// an empty list.
 pub async fn translated<E, T, C>(
     db: &C,
-    filter: E::Column,
-    ids: &[i64],
+    condition: impl IntoCondition,
     (id, owner): (E::Column, T::Column),
     id_of: impl Fn(&E::Model) -> i64,
 ) -> AppResult<Vec<Translated<E::Model, T::Model>>>
@@ -146,14 +145,11 @@ where
     T::Model: ByPosition,
     C: ConnectionTrait,
 {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let to_translations = E::belongs_to(T::default()).from(id).to(owner).into();
     let joined = E::find()
         .join(JoinType::LeftJoin, to_translations)
         .columns(T::Column::iter())
-        .filter(filter.is_in(ids.to_vec()))
+        .filter(condition)
         .into_model::<WithJoined<E::Model, T::Model>>()
         .all(db)
         .await?;
@@ -187,11 +183,16 @@ where
     T::Model: ByPosition,
     C: ConnectionTrait,
 {
-    Ok(translated::<E, T, C>(db, id, ids, (id, owner), &id_of)
-        .await?
-        .into_iter()
-        .map(|(row, translations)| (id_of(&row), (row, translations)))
-        .collect())
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(
+        translated::<E, T, C>(db, id.is_in(ids.to_vec()), (id, owner), &id_of)
+            .await?
+            .into_iter()
+            .map(|(row, translations)| (id_of(&row), (row, translations)))
+            .collect(),
+    )
 }
 
 /// Follows a link table `L` from `ids` (its `link_owner` column) to the rows
@@ -354,10 +355,12 @@ pub async fn translated_milestones_of<C: ConnectionTrait>(
 ) -> AppResult<HashMap<i64, Vec<Translated<milestone::Model, milestone_translation::Model>>>> {
     let mut groups: HashMap<i64, Vec<_>> =
         commitment_ids.iter().map(|id| (*id, Vec::new())).collect();
+    if commitment_ids.is_empty() {
+        return Ok(groups);
+    }
     let rows = translated::<milestone::Entity, milestone_translation::Entity, C>(
         db,
-        milestone::Column::CommitmentId,
-        commitment_ids,
+        milestone::Column::CommitmentId.is_in(commitment_ids.to_vec()),
         (
             milestone::Column::Id,
             milestone_translation::Column::MilestoneId,

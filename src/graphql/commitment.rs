@@ -824,13 +824,16 @@ impl CommitmentQuery {
     /// A commitment by its OGP code, e.g. "MO0018"; null when there is none.
     async fn commitment(&self, ctx: &Context<'_>, code: String) -> Result<Option<Commitment>> {
         let db = super::db(ctx)?;
-        let found = commitments::find_by_code(db, &code)
+        let Some(found) = commitments::find_translated_by_code(db, &code)
             .await
-            .map_err(|err| err.extend())?;
-        if let Some(row) = &found {
-            prefetch::commitments(super::loader(ctx)?, vec![row.clone()], ctx.look_ahead()).await?;
-        }
-        Ok(found.map(Commitment))
+            .map_err(|err| err.extend())?
+        else {
+            return Ok(None);
+        };
+        let row = found.0.clone();
+        prefetch::translated_commitments(super::loader(ctx)?, vec![found], ctx.look_ahead())
+            .await?;
+        Ok(Some(Commitment(row)))
     }
 
     /// Commitments of every action plan, as a Relay connection (keyset

@@ -19,7 +19,9 @@ use std::{
 };
 
 use async_graphql::{Lookahead, Result, dataloader::Loader};
-use entity::{action_plan, commitment, country, focal_point, institution, milestone};
+use entity::{
+    action_plan, commitment, commitment_translation, country, focal_point, institution, milestone,
+};
 use futures_util::{future::BoxFuture, try_join};
 
 use super::{RequestLoader, loaders::*};
@@ -140,6 +142,33 @@ pub fn commitments<'a>(
     rows: Vec<commitment::Model>,
     look: Lookahead<'a>,
 ) -> BoxFuture<'a, Result<()>> {
+    below_commitments(loader, rows, look, true)
+}
+
+/// [`commitments`], for rows read with their texts already.
+pub async fn translated_commitments(
+    loader: &RequestLoader,
+    translated: Vec<Translated<commitment::Model, commitment_translation::Model>>,
+    look: Lookahead<'_>,
+) -> Result<()> {
+    let mut rows = Vec::with_capacity(translated.len());
+    let mut texts = Vec::with_capacity(translated.len());
+    for (row, translations) in translated {
+        texts.push((CommitmentTranslations(row.id), translations));
+        rows.push(row);
+    }
+    loader.feed_many(texts).await;
+    below_commitments(loader, rows, look, false).await
+}
+
+/// What the query selects below commitments `rows`; their texts only when
+/// `read_texts`.
+fn below_commitments<'a>(
+    loader: &'a RequestLoader,
+    rows: Vec<commitment::Model>,
+    look: Lookahead<'a>,
+    read_texts: bool,
+) -> BoxFuture<'a, Result<()>> {
     Box::pin(async move {
         if rows.is_empty() || !look.exists() {
             return Ok(());
@@ -149,7 +178,7 @@ pub fn commitments<'a>(
         let rows = &rows;
         let look = &look;
         let texts = async {
-            if any(look, COMMITMENT_TEXTS) {
+            if read_texts && any(look, COMMITMENT_TEXTS) {
                 fetch(loader, ids.iter().copied().map(CommitmentTranslations)).await?;
             }
             Result::<()>::Ok(())

@@ -82,6 +82,7 @@ on_both_backends! {
 }
 
 const TRANSLATED: &str = r#"query($code: String!) { commitment(code: $code) {
+    title translations { language title }
     leadInstitution { translations { language name } }
     supportInstitutions { key translations { language name } }
     milestones { position translations { language title } }
@@ -102,7 +103,7 @@ on_both_backends! {
                 "key": "testland-2020", "country": "ZZ", "cycleYear": 2020,
                 "title": { "en": "Plan", "fr": "Plan d'action", "ar": "خطة" },
                 "commitments": [{
-                    "code": "TR0001", "status": "active", "title": { "en": "Translated" },
+                    "code": "TR0001", "status": "active", "title": { "en": "Translated", "fr": "Traduit" },
                     "leadInstitution": "two-names",
                     "supportInstitutions": ["one-name", "two-names"],
                     "milestones": [
@@ -132,6 +133,11 @@ on_both_backends! {
         let pairs = |items: &[(&str, &str)]| -> Vec<(String, String)> {
             items.iter().map(|(l, v)| ((*l).to_owned(), (*v).to_owned())).collect()
         };
+        assert_eq!(commitment["title"], json!("Translated"));
+        assert_eq!(
+            sorted(&commitment["translations"], "title"),
+            pairs(&[("en", "Translated"), ("fr", "Traduit")])
+        );
         assert_eq!(
             sorted(&commitment["leadInstitution"]["translations"], "name"),
             pairs(&[("en", "Ministry"), ("fr", "Ministère")])
@@ -161,8 +167,9 @@ on_both_backends! {
             sorted(&commitment["actionPlan"]["translations"], "title"),
             pairs(&[("ar", "خطة"), ("en", "Plan"), ("fr", "Plan d'action")])
         );
-        // The commitment, its supporting institutions, every institution with
-        // its names, milestones with their texts, the plan with its titles.
+        // The commitment with its texts, its supporting institutions, every
+        // institution with its names, milestones with their texts, the plan
+        // with its titles.
         assert_eq!(statements, 5, "the query took {statements} statements");
     }
 }
