@@ -65,7 +65,7 @@ where
 /// ask: `row_key` for the row, `texts_key` for its translations.
 async fn keep_translated<K, R, T, RowKey, TextsKey>(
     loader: &RequestLoader,
-    found: HashMap<K, Translated<R, T>>,
+    found: impl IntoIterator<Item = (K, Translated<R, T>)>,
     row_key: impl Fn(&K) -> RowKey,
     texts_key: impl Fn(&K) -> TextsKey,
 ) -> Vec<R>
@@ -77,8 +77,8 @@ where
     CatalogLoader: Loader<RowKey, Value = R, Error = async_graphql::Error>
         + Loader<TextsKey, Value = Vec<T>, Error = async_graphql::Error>,
 {
-    let mut rows = Vec::with_capacity(found.len());
-    let mut texts = Vec::with_capacity(found.len());
+    let mut rows = Vec::new();
+    let mut texts = Vec::new();
     for (key, (row, translations)) in found {
         rows.push((row_key(&key), row));
         texts.push((texts_key(&key), translations));
@@ -151,13 +151,13 @@ pub async fn translated_commitments(
     translated: Vec<Translated<commitment::Model, commitment_translation::Model>>,
     look: Lookahead<'_>,
 ) -> Result<()> {
-    let mut rows = Vec::with_capacity(translated.len());
-    let mut texts = Vec::with_capacity(translated.len());
-    for (row, translations) in translated {
-        texts.push((CommitmentTranslations(row.id), translations));
-        rows.push(row);
-    }
-    loader.feed_many(texts).await;
+    let rows = keep_translated(
+        loader,
+        translated.into_iter().map(|found| (found.0.id, found)),
+        |&id| CommitmentById(id),
+        |&id| CommitmentTranslations(id),
+    )
+    .await;
     below_commitments(loader, rows, look, false).await
 }
 
