@@ -26,7 +26,22 @@ pub struct Database {
     /// The same pool, for background work (polling, relaying events): its
     /// statements are not counted, so counts stay those of requests.
     pub background: DatabaseConnection,
-    statements: Arc<AtomicU64>,
+    statements: Statements,
+}
+
+/// The count of statements run for requests, shared by the pool and by the
+/// connections requests keep for their reads (`Reads`), which run their
+/// statements without the pool's instrumentation.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Statements(Arc<AtomicU64>);
+
+impl Statements {
+    /// Counts a statement run, and traces its text (which has placeholders,
+    /// never parameter values).
+    pub(crate) fn note(&self, sql: &str, failed: bool) {
+        tracing::trace!(target: "ogp_pulse::sql", sql = %sql, failed);
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,13 +112,9 @@ impl Database {
                 source,
             })?;
         let background = conn.clone();
-        let statements = Arc::new(AtomicU64::new(0));
-        let counter = Arc::clone(&statements);
-        conn.set_metric_callback(move |info| {
-            // The statement text has placeholders, never parameter values.
-            tracing::trace!(target: "ogp_pulse::sql", sql = %info.statement.sql, failed = info.failed);
-            counter.fetch_add(1, Ordering::Relaxed);
-        });
+        let statements = Statements::default();
+        let counter = statements.clone();
+        conn.set_metric_callback(move |info| counter.note(&info.statement.sql, info.failed));
         Ok(Self {
             conn,
             background,
@@ -120,7 +131,13 @@ impl Database {
 
     /// SQL statements run so far through this pool.
     pub fn statements_run(&self) -> u64 {
-        self.statements.load(Ordering::Relaxed)
+        self.statements.0.load(Ordering::Relaxed)
+    }
+
+    /// A read operation's way to the database: its reads on one connection
+    /// of their own (see `Reads`).
+    pub fn pinned_reads(&self) -> Reads {
+        Reads::pinned(self.conn.clone(), self.statements.clone())
     }
 
     pub async fn ping(&self) -> Result<(), DbErr> {

@@ -337,7 +337,7 @@ async fn execute(
     let reads = if mutation {
         Reads::pooled(state.db.conn.clone())
     } else {
-        Reads::pinned(state.db.conn.clone())
+        state.db.pinned_reads()
     };
     let request = graphql::request_data(request, reads, language, actor, client_address, visitor)
         .data(Arc::clone(&touched));

@@ -5,33 +5,32 @@
 //! database (a spawned task, a wake-up of the server's process). A nested
 //! query runs a score of statements, so that doubled its round trips. A read
 //! operation therefore takes one connection at its first statement and runs
-//! all its reads there, inside a transaction (the only way sea-orm offers to
-//! keep a connection), given back when the request ends.
+//! all its reads there, given back when the request ends.
 //!
-//! The transaction changes nothing a reader sees: at PostgreSQL's default
-//! isolation (read committed) each statement sees what was committed when it
-//! started, as it would outside a transaction; SQLite keeps one snapshot for
-//! the request, which only makes its answer more consistent. Only `SELECT`s
-//! go there: anything else runs through the pool as before, committed at once,
-//! so nothing written can be lost with the transaction, which is rolled back.
-//! After a read fails there, PostgreSQL refuses the rest of the transaction,
-//! so the request's later reads go through the pool: one failure stays one
-//! failure, as without the transaction.
+//! The connection is sqlx's own, held outside any transaction: sea-orm keeps
+//! a connection only inside a transaction, and its `BEGIN` and `ROLLBACK`
+//! were two more round trips per request (a third of a page of commitments'
+//! statements). Each statement therefore sees what was committed when it
+//! started, as through the pool. Only `SELECT`s go there: anything else runs
+//! through the pool as before, committed at once. The statements are counted
+//! and traced here, as the pool's instrumentation does for its own.
 //!
 //! Reads resolved side by side take turns on the connection. Sending them
 //! to the pool meanwhile was tried: under load every pooled connection ended
 //! up held by a request waiting for a second one, and the service stalled.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
-};
+use std::sync::Arc;
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
-    QueryResult, Statement, TransactionTrait,
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
+    RuntimeErr, Statement,
+    sea_query::Values,
+    sqlx::{self, AssertSqlSafe, Postgres, Sqlite, pool::PoolConnection},
 };
-use tokio::sync::OnceCell;
+use sea_query_sqlx::SqlxValues;
+use tokio::sync::{Mutex, OnceCell};
+
+use super::Statements;
 
 /// A request's way to the database for reading.
 #[derive(Clone, Debug)]
@@ -42,11 +41,16 @@ pub struct Reads {
     pinned: Option<Arc<Pinned>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Pinned {
-    transaction: OnceCell<DatabaseTransaction>,
-    /// A statement failed in the transaction, which is unusable since.
-    failed: AtomicBool,
+    connection: OnceCell<Mutex<Connection>>,
+    statements: Statements,
+}
+
+#[derive(Debug)]
+enum Connection {
+    Postgres(PoolConnection<Postgres>),
+    Sqlite(PoolConnection<Sqlite>),
 }
 
 impl Reads {
@@ -58,42 +62,112 @@ impl Reads {
         Self { pool, pinned: None }
     }
 
-    /// A read operation's reads on one connection of their own.
-    pub fn pinned(pool: DatabaseConnection) -> Self {
+    /// A read operation's reads on one connection of their own, counted in
+    /// `statements`.
+    pub(crate) fn pinned(pool: DatabaseConnection, statements: Statements) -> Self {
+        let pinned = Pinned {
+            connection: OnceCell::new(),
+            statements,
+        };
         Self {
             pool,
-            pinned: Some(Arc::default()),
+            pinned: Some(Arc::new(pinned)),
         }
     }
 
-    /// Where `statement` runs: a `SELECT` of a read operation on its
-    /// connection (taken now if this is the first), anything else on the pool.
-    async fn route(&self, statement: &Statement) -> Result<Route<'_>, DbErr> {
-        match &self.pinned {
-            Some(pinned) if is_select(&statement.sql) && !pinned.failed.load(Ordering::Relaxed) => {
-                let transaction = pinned
-                    .transaction
-                    .get_or_try_init(|| self.pool.begin())
-                    .await?;
-                Ok(Route::Pinned(transaction, &pinned.failed))
+    /// The request's own connection for `statement`, taken now if this is
+    /// the first read; `None` when the statement goes through the pool.
+    async fn pinned_for(
+        &self,
+        statement: &Statement,
+    ) -> Result<Option<(&Mutex<Connection>, &Statements)>, DbErr> {
+        let Some(pinned) = &self.pinned else {
+            return Ok(None);
+        };
+        if !is_select(&statement.sql) {
+            return Ok(None);
+        }
+        let connection = pinned
+            .connection
+            .get_or_try_init(|| async {
+                let connection = match self.pool.get_database_backend() {
+                    DbBackend::Postgres => Connection::Postgres(
+                        self.pool
+                            .get_postgres_connection_pool()
+                            .acquire()
+                            .await
+                            .map_err(acquire_error)?,
+                    ),
+                    _ => Connection::Sqlite(
+                        self.pool
+                            .get_sqlite_connection_pool()
+                            .acquire()
+                            .await
+                            .map_err(acquire_error)?,
+                    ),
+                };
+                Ok::<_, DbErr>(Mutex::new(connection))
+            })
+            .await?;
+        Ok(Some((connection, &pinned.statements)))
+    }
+}
+
+impl Connection {
+    /// Runs `statement` and reads its rows, all of them or only the first.
+    async fn fetch(
+        &mut self,
+        statement: Statement,
+        only_first: bool,
+    ) -> Result<Vec<QueryResult>, sqlx::Error> {
+        let values = SqlxValues(statement.values.unwrap_or(Values(Vec::new())));
+        let sql = AssertSqlSafe(statement.sql);
+        Ok(match self {
+            Connection::Postgres(connection) => {
+                let query = sqlx::query_with(sql, values);
+                if only_first {
+                    let row = query.fetch_optional(&mut **connection).await?;
+                    row.into_iter().map(QueryResult::from).collect()
+                } else {
+                    let rows = query.fetch_all(&mut **connection).await?;
+                    rows.into_iter().map(QueryResult::from).collect()
+                }
             }
-            _ => Ok(Route::Pool(&self.pool)),
-        }
+            Connection::Sqlite(connection) => {
+                let query = sqlx::query_with(sql, values);
+                if only_first {
+                    let row = query.fetch_optional(&mut **connection).await?;
+                    row.into_iter().map(QueryResult::from).collect()
+                } else {
+                    let rows = query.fetch_all(&mut **connection).await?;
+                    rows.into_iter().map(QueryResult::from).collect()
+                }
+            }
+        })
     }
 }
 
-enum Route<'a> {
-    Pool(&'a DatabaseConnection),
-    /// The transaction, and where to note that it failed.
-    Pinned(&'a DatabaseTransaction, &'a AtomicBool),
+/// Runs a read on the request's connection, counted and traced.
+async fn fetch_pinned(
+    connection: &Mutex<Connection>,
+    statements: &Statements,
+    statement: Statement,
+    only_first: bool,
+) -> Result<Vec<QueryResult>, DbErr> {
+    let sql = statement.sql.clone();
+    let rows = connection.lock().await.fetch(statement, only_first).await;
+    statements.note(&sql, rows.is_err());
+    rows.map_err(|error| DbErr::Query(RuntimeErr::SqlxError(Arc::new(error))))
 }
 
-/// Notes a failed statement of the transaction.
-fn noting<T>(failed: &AtomicBool, result: Result<T, DbErr>) -> Result<T, DbErr> {
-    if result.is_err() {
-        failed.store(true, Ordering::Relaxed);
+/// The error sea-orm gives when no connection can be had, so that callers
+/// see the same error whichever way a statement went.
+fn acquire_error(error: sqlx::Error) -> DbErr {
+    match error {
+        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        other => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(other))),
     }
-    result
 }
 
 /// Whether a statement only reads. Statements are built by sea-query, which
@@ -112,12 +186,7 @@ impl ConnectionTrait for Reads {
     }
 
     async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
-        match self.route(&statement).await? {
-            Route::Pool(pool) => pool.execute_raw(statement).await,
-            Route::Pinned(transaction, failed) => {
-                noting(failed, transaction.execute_raw(statement).await)
-            }
-        }
+        self.pool.execute_raw(statement).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -126,19 +195,20 @@ impl ConnectionTrait for Reads {
     }
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self.route(&statement).await? {
-            Route::Pool(pool) => pool.query_one_raw(statement).await,
-            Route::Pinned(transaction, failed) => {
-                noting(failed, transaction.query_one_raw(statement).await)
+        match self.pinned_for(&statement).await? {
+            None => self.pool.query_one_raw(statement).await,
+            Some((connection, statements)) => {
+                let rows = fetch_pinned(connection, statements, statement, true).await?;
+                Ok(rows.into_iter().next())
             }
         }
     }
 
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self.route(&statement).await? {
-            Route::Pool(pool) => pool.query_all_raw(statement).await,
-            Route::Pinned(transaction, failed) => {
-                noting(failed, transaction.query_all_raw(statement).await)
+        match self.pinned_for(&statement).await? {
+            None => self.pool.query_all_raw(statement).await,
+            Some((connection, statements)) => {
+                fetch_pinned(connection, statements, statement, false).await
             }
         }
     }

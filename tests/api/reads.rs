@@ -57,7 +57,7 @@ on_both_backends! {
         let db = &database.db;
         until_lent(db, 0).await;
 
-        let reads = Reads::pinned(db.conn.clone());
+        let reads = db.pinned_reads();
         assert_eq!(lent(db), 0, "nothing is taken before the first read");
         for _ in 0..3 {
             assert_eq!(count_countries(&reads).await, 0);
@@ -76,7 +76,7 @@ on_both_backends! {
     async fn what_a_read_operation_writes_is_committed_at_once(backend: Backend) {
         let database = TestDatabase::new(backend).await;
         let db = &database.db;
-        let reads = Reads::pinned(db.conn.clone());
+        let reads = db.pinned_reads();
         assert_eq!(count_countries(&reads).await, 0);
         reads
             .execute_raw(sql(
@@ -86,7 +86,7 @@ on_both_backends! {
             .await
             .expect("the insert runs");
         // Seen through another connection while the request still runs,
-        // and kept after its transaction is rolled back.
+        // and kept after the request has given its connection back.
         let pooled = Reads::pooled(db.conn.clone());
         assert_eq!(count_countries(&pooled).await, 1);
         drop(reads);
@@ -96,13 +96,62 @@ on_both_backends! {
 
     async fn one_failed_read_does_not_fail_the_next(backend: Backend) {
         let database = TestDatabase::new(backend).await;
-        let reads = Reads::pinned(database.db.conn.clone());
+        let reads = database.db.pinned_reads();
         assert_eq!(count_countries(&reads).await, 0);
         let failed = reads
             .query_all_raw(sql(&reads, "SELECT * FROM no_such_table"))
             .await;
         assert!(failed.is_err(), "a read of a missing table fails");
-        // PostgreSQL would refuse every later statement of the transaction.
+        // Had the reads shared a transaction, PostgreSQL would refuse every
+        // later statement of it.
         assert_eq!(count_countries(&reads).await, 0);
     }
+}
+
+/// The backend serving a read, and when its transaction started (in
+/// microseconds since the epoch).
+async fn backend_and_transaction_start(reads: &Reads) -> (i32, i64) {
+    let row = reads
+        .query_one_raw(sql(
+            reads,
+            "SELECT pg_backend_pid() AS pid, \
+             CAST(EXTRACT(EPOCH FROM now()) * 1000000 AS BIGINT) AS started",
+        ))
+        .await
+        .expect("the read runs")
+        .expect("the read answers");
+    (
+        row.try_get::<i32>("", "pid").expect("a backend"),
+        row.try_get::<i64>("", "started").expect("a start"),
+    )
+}
+
+/// On PostgreSQL, a read operation's statements run on one server process,
+/// each in a transaction of its own: no `BEGIN` keeps a snapshot (or costs a
+/// round trip) for the whole request.
+#[tokio::test]
+async fn a_read_operation_keeps_one_backend_and_no_transaction() {
+    let Some(backend) = crate::support::Backend::postgres() else {
+        return;
+    };
+    let database = TestDatabase::new(backend).await;
+    let reads = database.db.pinned_reads();
+    let (first_backend, first_start) = backend_and_transaction_start(&reads).await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (second_backend, second_start) = backend_and_transaction_start(&reads).await;
+    assert_eq!(
+        first_backend, second_backend,
+        "one connection for every read"
+    );
+    assert!(
+        second_start > first_start,
+        "each read starts its own transaction (started at {first_start}, then {second_start})"
+    );
+    let statements_before = database.db.statements_run();
+    count_countries(&reads).await;
+    assert_eq!(
+        database.db.statements_run() - statements_before,
+        1,
+        "a pinned read is counted once, with no statement around it"
+    );
 }
