@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::{
     lookups::{self, Translated},
-    pagination::{Direction, Listing, Ordering},
+    pagination::{Direction, Listing, Ordering, Page, PageRequest},
     vocabulary::CommitmentStatus,
 };
 use crate::error::{AppError, AppResult};
@@ -78,6 +78,26 @@ pub async fn find_translated_by_code<C: ConnectionTrait>(
     )
     .await?;
     Ok(found.pop())
+}
+
+/// The page `request` asks for of `listing`, each commitment with its texts
+/// in every language, in one statement.
+pub async fn translated_page<C: ConnectionTrait>(
+    listing: &Listing<commitment::Entity>,
+    db: &C,
+    request: &PageRequest,
+) -> AppResult<Page<Translated<commitment::Model, commitment_translation::Model>>> {
+    listing
+        .translated_page::<commitment_translation::Entity, C>(
+            db,
+            request,
+            (
+                commitment::Column::Id,
+                commitment_translation::Column::CommitmentId,
+            ),
+            |row| row.id,
+        )
+        .await
 }
 
 /// The commitments matching `filter`, in `order`, ready to be paged.

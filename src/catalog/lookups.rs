@@ -153,8 +153,17 @@ where
         .into_model::<WithJoined<E::Model, T::Model>>()
         .all(db)
         .await?;
+    Ok(with_translations(joined, id_of))
+}
+
+/// The rows of a left join of rows to their translations, each row once
+/// (in the order it first comes) with every translation it came with.
+pub fn with_translations<R, T>(
+    joined: Vec<WithJoined<R, T>>,
+    id_of: impl Fn(&R) -> i64,
+) -> Vec<Translated<R, T>> {
     // A row repeats once per translation.
-    let mut rows: Vec<Translated<E::Model, T::Model>> = Vec::new();
+    let mut rows: Vec<Translated<R, T>> = Vec::new();
     let mut position_of: HashMap<i64, usize> = HashMap::new();
     for WithJoined { row, joined } in joined {
         let position = *position_of.entry(id_of(&row)).or_insert_with(|| {
@@ -165,7 +174,7 @@ where
             translations.push(translation);
         }
     }
-    Ok(rows)
+    rows
 }
 
 /// Rows of `E` by their unique id, each with its translations (see

@@ -8,13 +8,15 @@ use std::collections::HashMap;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
-    sea_query::{Alias, Asterisk, Query, SelectStatement, UnionType},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement, UnionType},
 };
 
-use entity::by_position::{ByPosition, Positional};
+use entity::by_position::{ByPosition, Positional, WithJoined};
+use futures_util::future::BoxFuture;
 
+use super::lookups::{Translated, with_translations};
 use crate::error::{AppError, AppResult};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 25;
@@ -368,6 +370,75 @@ where
         db: &C,
         request: &PageRequest,
     ) -> AppResult<Page<E::Model>> {
+        let read = |rows: Select<E>, _| -> BoxFuture<'_, AppResult<Vec<E::Model>>> {
+            Box::pin(async move {
+                let rows = rows.into_model::<Positional<E::Model>>().all(db).await?;
+                Ok(rows.into_iter().map(|Positional(row)| row).collect())
+            })
+        };
+        self.page_read_by(db, request, read, |row| row).await
+    }
+
+    /// Reads the page `request` asks for, each row with its rows of the
+    /// translation table `T` (whose `owner` column holds the row's `id`), in
+    /// one statement where the page, then its translations, took two. The
+    /// page is read as [`Listing::page`] reads it, then joined to the
+    /// translations (joined inside, the page's limit would count
+    /// translations, not rows).
+    pub async fn translated_page<T, C>(
+        &self,
+        db: &C,
+        request: &PageRequest,
+        (id, owner): (E::Column, T::Column),
+        id_of: fn(&E::Model) -> i64,
+    ) -> AppResult<Page<Translated<E::Model, T::Model>>>
+    where
+        T: EntityTrait,
+        T::Model: ByPosition,
+        C: ConnectionTrait,
+    {
+        let read = |rows: Select<E>, order: Order| -> BoxFuture<'_, AppResult<Vec<_>>> {
+            Box::pin(async move {
+                // The page keeps the table's name, so the columns of the
+                // list's order name it as they do in the page's own query.
+                let mut joined = Query::select()
+                    .columns(E::Column::iter().map(|column| (E::default(), column)))
+                    .columns(T::Column::iter().map(|column| (T::default(), column)))
+                    .from_subquery(rows.into_query(), E::default())
+                    .left_join(
+                        T::default(),
+                        Expr::col((E::default(), id)).equals((T::default(), owner)),
+                    )
+                    .order_by((E::default(), self.key), order.clone())
+                    .to_owned();
+                if let Some((tiebreak, _)) = self.tiebreak {
+                    joined.order_by((E::default(), tiebreak), order);
+                }
+                let backend = db.get_database_backend();
+                let joined = E::find()
+                    .from_raw_sql(backend.build(&joined))
+                    .into_model::<WithJoined<E::Model, T::Model>>()
+                    .all(db)
+                    .await?;
+                Ok(with_translations(joined, id_of))
+            })
+        };
+        self.page_read_by(db, request, read, |(row, _)| row).await
+    }
+
+    /// Reads the page `request` asks for, its rows read by `read` from the
+    /// list's query, ordered and limited, and the order it is read in
+    /// (reversed when walking backwards); `row_of` finds a row in what was read.
+    async fn page_read_by<'a, C, R>(
+        &self,
+        db: &'a C,
+        request: &PageRequest,
+        read: impl FnOnce(Select<E>, Order) -> BoxFuture<'a, AppResult<Vec<R>>>,
+        row_of: fn(&R) -> &E::Model,
+    ) -> AppResult<Page<R>>
+    where
+        C: ConnectionTrait,
+    {
         let (query, ordering) = (&self.query, self.ordering);
         let page = request.validate(&ordering)?;
         let after = page
@@ -393,12 +464,8 @@ where
         let fetch = page.size + 1;
         let (mut rows, has_previous_page, has_next_page) = match page.walk {
             Walk::Forward => {
-                let mut rows = self
-                    .ordered(window, list_order)
-                    .limit(fetch)
-                    .into_model::<Positional<E::Model>>()
-                    .all(db)
-                    .await?;
+                let limited = self.ordered(window, list_order.clone()).limit(fetch);
+                let mut rows = read(limited, list_order).await?;
                 let has_next = rows.len() as u64 > page.size;
                 rows.truncate(page.size as usize);
                 let has_previous = match &after {
@@ -410,12 +477,8 @@ where
                 (rows, has_previous, has_next)
             }
             Walk::Backward => {
-                let mut rows = self
-                    .ordered(window, reverse_order)
-                    .limit(fetch)
-                    .into_model::<Positional<E::Model>>()
-                    .all(db)
-                    .await?;
+                let limited = self.ordered(window, reverse_order.clone()).limit(fetch);
+                let mut rows = read(limited, reverse_order).await?;
                 let has_previous = rows.len() as u64 > page.size;
                 rows.truncate(page.size as usize);
                 rows.reverse();
@@ -430,7 +493,10 @@ where
         };
         let items = rows
             .drain(..)
-            .map(|Positional(row)| (encode_cursor(&ordering, &self.cursor_key(&row)), row))
+            .map(|row| {
+                let cursor = encode_cursor(&ordering, &self.cursor_key(row_of(&row)));
+                (cursor, row)
+            })
             .collect();
         Ok(Page {
             items,

@@ -9,7 +9,7 @@ use entity::{commitment, commitment_translation};
 
 use super::{
     action_plan::ActionPlan,
-    connection::{ListConnection, SHORT_LIST_COST, connection, page_cost},
+    connection::{ListConnection, SHORT_LIST_COST, connection, connection_of_page, page_cost},
     feedback::{self, Feedback, FeedbackFilter, FeedbackOrder, FeedbackSummary},
     focal_point::FocalPoint,
     institution::Institution,
@@ -48,7 +48,7 @@ use crate::awareness::Subject;
 use crate::{
     catalog::{
         commitments::{self, CommitmentFilter as DomainFilter, CommitmentOrder as DomainOrder},
-        pagination::PageRequest,
+        pagination::{Page, PageRequest},
         vocabulary::{self, IrmCompletion as DomainCompletion},
     },
     editing::commitments as editing,
@@ -798,7 +798,32 @@ pub(super) async fn commitment_connection(
     scope(&mut domain).map_err(|err| err.extend())?;
     let order = order.unwrap_or_default().to_domain();
     let listing = commitments::listing(&domain, order).map_err(|err| err.extend())?;
-    connection(ctx, listing, request, prefetch::commitments, Commitment).await
+    let look = ctx.look_ahead();
+    let asks_texts = prefetch::connection_items(&look)
+        .iter()
+        .any(prefetch::asks_commitment_texts);
+    if !asks_texts {
+        return connection(ctx, listing, request, prefetch::commitments, Commitment).await;
+    }
+    // The page comes with its texts, a statement less than reading them after.
+    let page = commitments::translated_page(&listing, super::db(ctx)?, &request)
+        .await
+        .map_err(|err| err.extend())?;
+    let (cursors, translated): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
+    let rows = prefetch::keep_translated_commitments(super::loader(ctx)?, translated).await;
+    let page = Page {
+        items: cursors.into_iter().zip(rows).collect(),
+        has_previous_page: page.has_previous_page,
+        has_next_page: page.has_next_page,
+    };
+    connection_of_page(
+        ctx,
+        listing,
+        page,
+        prefetch::commitments_with_texts,
+        Commitment,
+    )
+    .await
 }
 
 /// Sets a parent's condition on a nested list's filter, refusing a client
@@ -823,7 +848,17 @@ pub struct CommitmentQuery;
 impl CommitmentQuery {
     /// A commitment by its OGP code, e.g. "MO0018"; null when there is none.
     async fn commitment(&self, ctx: &Context<'_>, code: String) -> Result<Option<Commitment>> {
-        let db = super::db(ctx)?;
+        let (db, loader, look) = (super::db(ctx)?, super::loader(ctx)?, ctx.look_ahead());
+        if !prefetch::asks_commitment_texts(&look) {
+            let found = commitments::find_by_code(db, &code)
+                .await
+                .map_err(|err| err.extend())?;
+            let Some(row) = found else {
+                return Ok(None);
+            };
+            prefetch::commitments(loader, vec![row.clone()], look).await?;
+            return Ok(Some(Commitment(row)));
+        }
         let Some(found) = commitments::find_translated_by_code(db, &code)
             .await
             .map_err(|err| err.extend())?
@@ -831,8 +866,7 @@ impl CommitmentQuery {
             return Ok(None);
         };
         let row = found.0.clone();
-        prefetch::translated_commitments(super::loader(ctx)?, vec![found], ctx.look_ahead())
-            .await?;
+        prefetch::translated_commitments(loader, vec![found], look).await?;
         Ok(Some(Commitment(row)))
     }
 

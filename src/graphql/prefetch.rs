@@ -151,14 +151,38 @@ pub async fn translated_commitments(
     translated: Vec<Translated<commitment::Model, commitment_translation::Model>>,
     look: Lookahead<'_>,
 ) -> Result<()> {
-    let rows = keep_translated(
+    let rows = keep_translated_commitments(loader, translated).await;
+    below_commitments(loader, rows, look, false).await
+}
+
+/// Keeps commitments read with their texts where their resolvers look for
+/// them; the rows, in the order given.
+pub async fn keep_translated_commitments(
+    loader: &RequestLoader,
+    translated: impl IntoIterator<Item = Translated<commitment::Model, commitment_translation::Model>>,
+) -> Vec<commitment::Model> {
+    keep_translated(
         loader,
         translated.into_iter().map(|found| (found.0.id, found)),
         |&id| CommitmentById(id),
         |&id| CommitmentTranslations(id),
     )
-    .await;
-    below_commitments(loader, rows, look, false).await
+    .await
+}
+
+/// [`commitments`], for rows whose texts are kept already (see
+/// [`keep_translated_commitments`]).
+pub fn commitments_with_texts<'a>(
+    loader: &'a RequestLoader,
+    rows: Vec<commitment::Model>,
+    look: Lookahead<'a>,
+) -> BoxFuture<'a, Result<()>> {
+    below_commitments(loader, rows, look, false)
+}
+
+/// Whether `look`, a commitment's selection, asks for any of its texts.
+pub fn asks_commitment_texts(look: &Lookahead<'_>) -> bool {
+    any(look, COMMITMENT_TEXTS)
 }
 
 /// What the query selects below commitments `rows`; their texts only when

@@ -17,6 +17,19 @@ async fn page(app: &TestApp, variables: Value) -> Value {
     app.query(PAGE, variables).await.data()["commitments"].clone()
 }
 
+/// [`PAGE`] asking for the commitments' texts too, which come with the page
+/// (`Listing::translated_page`) rather than after it.
+const PAGE_WITH_TEXTS: &str = r#"query Page($first: Int, $after: String, $last: Int, $before: String, $order: CommitmentOrder) {
+    commitments(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
+        totalCount
+        edges { cursor node { code } }
+        nodes { code title translations { language title fullTitle } }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    }
+}"#;
+
+const ONE_WITH_TEXTS: &str = r#"query($code: String!) { commitment(code: $code) { title translations { language title fullTitle } } }"#;
+
 on_both_backends! {
     async fn forward_pages_cover_the_list_once_in_order(backend: Backend) {
         let app = TestApp::bundled(backend).await;
@@ -86,6 +99,39 @@ on_both_backends! {
             .await;
         assert_eq!(reply.error_code(), "BAD_USER_INPUT");
         assert_eq!(reply.body["errors"][0]["extensions"]["field"], "after");
+    }
+
+    async fn pages_read_with_their_texts_are_the_same_pages(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let descending = json!({ "direction": "DESC" });
+        let forward = page(&app, json!({ "first": 10 })).await;
+        let backward = page(&app, json!({ "last": 10, "before": forward["pageInfo"]["endCursor"] })).await;
+        let pages = [
+            json!({ "first": 10 }),
+            json!({ "first": 10, "after": forward["pageInfo"]["endCursor"] }),
+            json!({ "last": 7 }),
+            json!({ "last": 4, "before": backward["pageInfo"]["startCursor"] }),
+            json!({ "first": 5, "order": descending }),
+            json!({ "last": 5, "order": descending }),
+            json!({ "first": 0 }),
+        ];
+        for variables in pages {
+            let plain = page(&app, variables.clone()).await;
+            let with_texts = app.query(PAGE_WITH_TEXTS, variables.clone()).await.data()["commitments"].clone();
+            // The same items, cursors, count and neighbours...
+            for field in ["totalCount", "edges", "pageInfo"] {
+                assert_eq!(with_texts[field], plain[field], "{field} of {variables}");
+            }
+            assert_eq!(codes(&with_texts), codes(&plain), "{variables}");
+            // ...each with its own texts, all of them, once: as the
+            // commitment read alone has them.
+            for node in with_texts["nodes"].as_array().expect("nodes") {
+                let alone = app.query(ONE_WITH_TEXTS, json!({ "code": node["code"] })).await.data()["commitment"].clone();
+                assert_eq!(node["title"], alone["title"], "{variables}");
+                assert_eq!(node["translations"], alone["translations"], "{variables}");
+                assert!(!alone["translations"].as_array().expect("translations").is_empty());
+            }
+        }
     }
 
     async fn default_page_size_is_25_and_zero_is_an_empty_page(backend: Backend) {
