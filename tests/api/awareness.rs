@@ -704,6 +704,12 @@ on_both_backends! {
             let reply = commitment_awareness(&app, from, to).await;
             assert_figures(&reply.data()["commitment"]["awareness"], &expected, &format!("{from:?}..{to:?}"));
         }
+        // The commitment, then both periods' reach and answers in one statement.
+        let before = app.database.db.statements_run();
+        let reply = commitment_awareness(&app, Some("2024-02-01"), Some("2024-02-14")).await;
+        assert!(reply.body["errors"].is_null(), "{}", reply.body);
+        let statements = app.database.db.statements_run() - before;
+        assert_eq!(statements, 2, "the figures took {statements} statements");
 
         // Without arguments: the 30 days ending today (the server's clock).
         set_clock(&app, "2024-03-10T12:00:00Z");
