@@ -114,37 +114,31 @@ impl Reads {
 }
 
 impl Connection {
-    /// Runs `statement` and reads its rows, all of them or only the first.
-    async fn fetch(
-        &mut self,
-        statement: Statement,
-        only_first: bool,
-    ) -> Result<Vec<QueryResult>, sqlx::Error> {
+    /// Runs `statement` and reads its rows. A caller wanting one row gets
+    /// the first: sea-orm's `one()` limits its statement to one row already.
+    async fn fetch(&mut self, statement: Statement) -> Result<Vec<QueryResult>, sqlx::Error> {
         let values = SqlxValues(statement.values.unwrap_or(Values(Vec::new())));
         let sql = AssertSqlSafe(statement.sql);
         Ok(match self {
-            Connection::Postgres(connection) => {
-                let query = sqlx::query_with(sql, values);
-                if only_first {
-                    let row = query.fetch_optional(&mut **connection).await?;
-                    row.into_iter().map(QueryResult::from).collect()
-                } else {
-                    let rows = query.fetch_all(&mut **connection).await?;
-                    rows.into_iter().map(QueryResult::from).collect()
-                }
-            }
-            Connection::Sqlite(connection) => {
-                let query = sqlx::query_with(sql, values);
-                if only_first {
-                    let row = query.fetch_optional(&mut **connection).await?;
-                    row.into_iter().map(QueryResult::from).collect()
-                } else {
-                    let rows = query.fetch_all(&mut **connection).await?;
-                    rows.into_iter().map(QueryResult::from).collect()
-                }
-            }
+            Connection::Postgres(connection) => into_results(
+                sqlx::query_with(sql, values)
+                    .fetch_all(&mut **connection)
+                    .await?,
+            ),
+            Connection::Sqlite(connection) => into_results(
+                sqlx::query_with(sql, values)
+                    .fetch_all(&mut **connection)
+                    .await?,
+            ),
         })
     }
+}
+
+fn into_results<R>(rows: Vec<R>) -> Vec<QueryResult>
+where
+    QueryResult: From<R>,
+{
+    rows.into_iter().map(QueryResult::from).collect()
 }
 
 /// Runs a read on the request's connection, counted and traced.
@@ -152,10 +146,9 @@ async fn fetch_pinned(
     connection: &Mutex<Connection>,
     statements: &Statements,
     statement: Statement,
-    only_first: bool,
 ) -> Result<Vec<QueryResult>, DbErr> {
     let sql = statement.sql.clone();
-    let rows = connection.lock().await.fetch(statement, only_first).await;
+    let rows = connection.lock().await.fetch(statement).await;
     statements.note(&sql, rows.is_err());
     rows.map_err(|error| DbErr::Query(RuntimeErr::SqlxError(Arc::new(error))))
 }
@@ -198,7 +191,7 @@ impl ConnectionTrait for Reads {
         match self.pinned_for(&statement).await? {
             None => self.pool.query_one_raw(statement).await,
             Some((connection, statements)) => {
-                let rows = fetch_pinned(connection, statements, statement, true).await?;
+                let rows = fetch_pinned(connection, statements, statement).await?;
                 Ok(rows.into_iter().next())
             }
         }
@@ -207,9 +200,7 @@ impl ConnectionTrait for Reads {
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
         match self.pinned_for(&statement).await? {
             None => self.pool.query_all_raw(statement).await,
-            Some((connection, statements)) => {
-                fetch_pinned(connection, statements, statement, false).await
-            }
+            Some((connection, statements)) => fetch_pinned(connection, statements, statement).await,
         }
     }
 
