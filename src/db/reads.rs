@@ -116,9 +116,9 @@ impl Reads {
 impl Connection {
     /// Runs `statement` and reads its rows. A caller wanting one row gets
     /// the first: sea-orm's `one()` limits its statement to one row already.
-    async fn fetch(&mut self, statement: Statement) -> Result<Vec<QueryResult>, sqlx::Error> {
-        let values = SqlxValues(statement.values.unwrap_or(Values(Vec::new())));
-        let sql = AssertSqlSafe(statement.sql);
+    async fn fetch(&mut self, statement: &mut Statement) -> Result<Vec<QueryResult>, sqlx::Error> {
+        let values = SqlxValues(statement.values.take().unwrap_or(Values(Vec::new())));
+        let sql = AssertSqlSafe(statement.sql.as_str());
         Ok(match self {
             Connection::Postgres(connection) => into_results(
                 sqlx::query_with(sql, values)
@@ -145,11 +145,10 @@ where
 async fn fetch_pinned(
     connection: &Mutex<Connection>,
     statements: &Statements,
-    statement: Statement,
+    mut statement: Statement,
 ) -> Result<Vec<QueryResult>, DbErr> {
-    let sql = statement.sql.clone();
-    let rows = connection.lock().await.fetch(statement).await;
-    statements.note(&sql, rows.is_err());
+    let rows = connection.lock().await.fetch(&mut statement).await;
+    statements.note(&statement.sql, rows.is_err());
     rows.map_err(|error| DbErr::Query(RuntimeErr::SqlxError(Arc::new(error))))
 }
 
