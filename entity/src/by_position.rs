@@ -29,7 +29,7 @@ pub struct Positional<M>(pub M);
 
 impl<M: ByPosition> FromQueryResult for Positional<M> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, &[], None)?;
+        let row = Row::of(result, M::COLUMNS, [&[], &[]], None)?;
         M::decode(&row).map(Positional)
     }
 }
@@ -49,7 +49,7 @@ impl<M> LinkedFrom<M> {
 
 impl<M: ByPosition> FromQueryResult for LinkedFrom<M> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, &[], Some(Self::COLUMN))?;
+        let row = Row::of(result, M::COLUMNS, [&[], &[]], Some(Self::COLUMN))?;
         let model = M::decode(&row)?;
         let from = row.next()?;
         Ok(Self { from, row: model })
@@ -68,14 +68,34 @@ pub struct WithJoined<M, J> {
 
 impl<M: ByPosition, J: ByPosition> FromQueryResult for WithJoined<M, J> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, J::COLUMNS, None)?;
+        let row = Row::of(result, M::COLUMNS, [J::COLUMNS, &[]], None)?;
         let model = M::decode(&row)?;
-        let joined = if row.next_is_null()? {
-            None
-        } else {
-            Some(J::decode(&row)?)
-        };
+        let joined = row.optional::<J>()?;
         Ok(Self { row: model, joined })
+    }
+}
+
+/// A row of `M` with the row of `P` it belongs to (an inner join: a parent,
+/// always there), then joined (left) with one row of `J`, the columns
+/// selected in that order: an action plan with its country and its titles
+/// in one statement, where that took three, or two one after the other.
+pub struct WithParentJoined<M, P, J> {
+    pub row: M,
+    pub parent: P,
+    pub joined: Option<J>,
+}
+
+impl<M: ByPosition, P: ByPosition, J: ByPosition> FromQueryResult for WithParentJoined<M, P, J> {
+    fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+        let row = Row::of(result, M::COLUMNS, [P::COLUMNS, J::COLUMNS], None)?;
+        let model = M::decode(&row)?;
+        let parent = P::decode(&row)?;
+        let joined = row.optional::<J>()?;
+        Ok(Self {
+            row: model,
+            parent,
+            joined,
+        })
     }
 }
 
@@ -88,9 +108,9 @@ enum Backend<'a> {
 pub struct Row<'a> {
     row: Backend<'a>,
     columns: &'static [&'static str],
-    /// The columns of a joined table, selected after `columns` (see
-    /// [`WithJoined`]).
-    joined: &'static [&'static str],
+    /// The columns of joined tables, selected after `columns`, in order
+    /// (see [`WithJoined`], [`WithParentJoined`]).
+    joined: [&'static [&'static str]; 2],
     /// A column selected last (see [`LinkedFrom`]).
     trailing: Option<&'static str>,
     next: Cell<usize>,
@@ -101,7 +121,7 @@ impl<'a> Row<'a> {
     fn of(
         result: &'a QueryResult,
         columns: &'static [&'static str],
-        joined: &'static [&'static str],
+        joined: [&'static [&'static str]; 2],
         trailing: Option<&'static str>,
     ) -> Result<Self, DbErr> {
         let row = Self {
@@ -132,16 +152,15 @@ impl<'a> Row<'a> {
             Backend::Postgres(row) => row.len(),
             Backend::Sqlite(row) => row.len(),
         };
-        let expected =
-            self.columns.len() + self.joined.len() + usize::from(self.trailing.is_some());
-        if width != expected {
-            let names: Vec<&str> = self
-                .columns
+        let expected = self.columns.len()
+            + self
+                .joined
                 .iter()
-                .chain(self.joined)
-                .chain(&self.trailing)
-                .copied()
-                .collect();
+                .map(|columns| columns.len())
+                .sum::<usize>()
+            + usize::from(self.trailing.is_some());
+        if width != expected {
+            let names: Vec<&str> = self.names().collect();
             return Err(DbErr::Type(format!(
                 "rows by position: {width} columns selected, {expected} expected ({})",
                 names.join(", ")
@@ -150,15 +169,28 @@ impl<'a> Row<'a> {
         Ok(())
     }
 
+    /// The names of the columns expected, in order.
+    fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.columns
+            .iter()
+            .chain(self.joined.iter().copied().flatten())
+            .copied()
+            .chain(self.trailing)
+    }
+
     /// The name column `index` is expected to have.
     fn name_at(&self, index: usize) -> Option<&'static str> {
-        let Some(past_columns) = index.checked_sub(self.columns.len()) else {
-            return self.columns.get(index).copied();
-        };
-        match past_columns.checked_sub(self.joined.len()) {
-            None => self.joined.get(past_columns).copied(),
-            Some(0) => self.trailing,
-            Some(_) => None,
+        self.names().nth(index)
+    }
+
+    /// The next columns as a row of a left-joined `J`, `None` when the join
+    /// found none (its first column is then NULL; a table's first column is
+    /// never NULL in a row of its own).
+    fn optional<J: ByPosition>(&self) -> Result<Option<J>, DbErr> {
+        if self.next_is_null()? {
+            Ok(None)
+        } else {
+            J::decode(self).map(Some)
         }
     }
 

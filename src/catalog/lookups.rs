@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use entity::{
-    by_position::{ByPosition, LinkedFrom, Positional, WithJoined},
+    action_plan, action_plan_translation,
+    by_position::{ByPosition, LinkedFrom, Positional, WithJoined, WithParentJoined},
     commitment, commitment_focal_point, commitment_policy_area, commitment_relation,
-    commitment_support_institution, focal_point, institution, milestone, milestone_translation,
-    policy_area,
+    commitment_support_institution, country, focal_point, institution, milestone,
+    milestone_translation, policy_area,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, Iterable, JoinType, QueryFilter, QueryOrder,
@@ -204,6 +205,56 @@ where
     )
 }
 
+/// An action plan with its country and its titles (every language).
+pub type PlanInCountry = (
+    action_plan::Model,
+    country::Model,
+    Vec<action_plan_translation::Model>,
+);
+
+/// Action plans `ids`, each with its country and its titles, in one
+/// statement (a page asking a plan's title and its country's name read the
+/// plan and its titles, then the country).
+pub async fn plans_in_countries<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, PlanInCountry>> {
+    let mut found: HashMap<i64, PlanInCountry> = HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let to_country = action_plan::Entity::belongs_to(country::Entity)
+        .from(action_plan::Column::CountryId)
+        .to(country::Column::Id)
+        .into();
+    let to_titles = action_plan::Entity::belongs_to(action_plan_translation::Entity)
+        .from(action_plan::Column::Id)
+        .to(action_plan_translation::Column::ActionPlanId)
+        .into();
+    let rows = action_plan::Entity::find()
+        .join(JoinType::InnerJoin, to_country)
+        .columns(country::Column::iter())
+        .join(JoinType::LeftJoin, to_titles)
+        .columns(action_plan_translation::Column::iter())
+        .filter(action_plan::Column::Id.is_in(ids.to_vec()))
+        .into_model::<WithParentJoined<action_plan::Model, country::Model, action_plan_translation::Model>>()
+        .all(db)
+        .await?;
+    // A plan repeats once per title.
+    for WithParentJoined {
+        row,
+        parent,
+        joined,
+    } in rows
+    {
+        let (_, _, titles) = found
+            .entry(row.id)
+            .or_insert_with(|| (row, parent, Vec::new()));
+        titles.extend(joined);
+    }
+    Ok(found)
+}
+
 /// Follows a link table `L` from `ids` (its `link_owner` column) to the rows
 /// of `T` its `link_target` column points at, in one statement whatever the
 /// number of ids (a join: reading the links, then their targets, was two
@@ -393,8 +444,7 @@ pub async fn translated_milestones_of<C: ConnectionTrait>(
 pub async fn action_plans_of_countries<C: ConnectionTrait>(
     db: &C,
     country_ids: &[i64],
-) -> AppResult<HashMap<i64, Vec<entity::action_plan::Model>>> {
-    use entity::action_plan;
+) -> AppResult<HashMap<i64, Vec<action_plan::Model>>> {
     let mut plans =
         grouped::<action_plan::Entity, C>(db, action_plan::Column::CountryId, country_ids, |row| {
             row.country_id
@@ -409,8 +459,7 @@ pub async fn action_plans_of_countries<C: ConnectionTrait>(
 pub async fn action_plan_by_key<C: ConnectionTrait>(
     db: &C,
     key: &str,
-) -> AppResult<Option<entity::action_plan::Model>> {
-    use entity::action_plan;
+) -> AppResult<Option<action_plan::Model>> {
     Ok(action_plan::Entity::find()
         .filter(action_plan::Column::Key.eq(key.trim()))
         .one(db)

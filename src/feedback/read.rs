@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use entity::feedback;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Select,
     sea_query::{Alias, Expr, Func, IntoIden, Query, SimpleExpr},
 };
 
@@ -225,12 +225,6 @@ pub struct FeedbackSummary {
     pub seconds_to_first_response: Option<i64>,
 }
 
-#[derive(FromQueryResult)]
-struct KindCount {
-    kind: String,
-    count: i64,
-}
-
 /// A commitment's feedback in figures, each read by its own statement
 /// (side by side). The API reads only the figures a request asks for, through
 /// the functions below.
@@ -249,9 +243,34 @@ pub async fn summary<C: ConnectionTrait>(db: &C, commitment_id: i64) -> AppResul
 
 /// A commitment's published comments (replies not counted).
 pub(crate) fn comments_on(commitment_id: i64) -> Select<feedback::Entity> {
+    comments_on_any(&[commitment_id])
+}
+
+/// The published comments (replies not counted) of commitments `ids`.
+fn comments_on_any(ids: &[i64]) -> Select<feedback::Entity> {
+    let on = feedback::Column::CommitmentId;
+    let on = match ids {
+        // `=`, not `IN (…)`: the statements of single commitments stay as
+        // they were, and with them the plans PostgreSQL keeps for them.
+        [id] => on.eq(*id),
+        _ => on.is_in(ids.iter().copied()),
+    };
     published()
-        .filter(feedback::Column::CommitmentId.eq(commitment_id))
+        .filter(on)
         .filter(feedback::Column::ParentId.is_null())
+}
+
+#[derive(FromQueryResult)]
+struct CommitmentKindCount {
+    commitment_id: i64,
+    kind: String,
+    count: i64,
+}
+
+#[derive(FromQueryResult)]
+struct CommitmentCount {
+    commitment_id: i64,
+    count: i64,
 }
 
 /// Published comments on a commitment, by kind.
@@ -259,30 +278,77 @@ pub async fn counts_by_kind<C: ConnectionTrait>(
     db: &C,
     commitment_id: i64,
 ) -> AppResult<BTreeMap<String, u64>> {
-    let counts = comments_on(commitment_id)
+    let mut counts = counts_by_kind_of(db, &[commitment_id]).await?;
+    Ok(counts.remove(&commitment_id).unwrap_or_default())
+}
+
+/// Published comments on each of commitments `ids`, by kind, in one
+/// statement: a list of commitments showing their figures costs one count,
+/// not one per commitment. Every id gets an entry (empty without comments).
+pub async fn counts_by_kind_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, BTreeMap<String, u64>>> {
+    let mut counts: HashMap<i64, BTreeMap<String, u64>> =
+        ids.iter().map(|&id| (id, BTreeMap::new())).collect();
+    if ids.is_empty() {
+        return Ok(counts);
+    }
+    let rows = comments_on_any(ids)
         .select_only()
+        .column(feedback::Column::CommitmentId)
         .column(feedback::Column::Kind)
         .column_as(
             Expr::expr(Func::count(Expr::col(feedback::Column::Id))),
             "count",
         )
+        .group_by(feedback::Column::CommitmentId)
         .group_by(feedback::Column::Kind)
-        .into_model::<KindCount>()
+        .into_model::<CommitmentKindCount>()
         .all(db)
         .await?;
-    Ok(counts
-        .into_iter()
-        .map(|row| (row.kind, u64::try_from(row.count).unwrap_or(0)))
-        .collect())
+    for row in rows {
+        counts
+            .entry(row.commitment_id)
+            .or_default()
+            .insert(row.kind, u64::try_from(row.count).unwrap_or(0));
+    }
+    Ok(counts)
 }
 
 /// Published citizens' comments on a commitment without an official response.
 pub async fn awaiting_response<C: ConnectionTrait>(db: &C, commitment_id: i64) -> AppResult<u64> {
-    Ok(comments_on(commitment_id)
+    let counts = awaiting_response_of(db, &[commitment_id]).await?;
+    Ok(counts.get(&commitment_id).copied().unwrap_or(0))
+}
+
+/// [`awaiting_response`] for each of commitments `ids`, in one statement.
+/// Every id gets an entry.
+pub async fn awaiting_response_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, u64>> {
+    let mut counts: HashMap<i64, u64> = ids.iter().map(|&id| (id, 0)).collect();
+    if ids.is_empty() {
+        return Ok(counts);
+    }
+    let rows = comments_on_any(ids)
         .filter(official(false))
         .filter(unanswered())
-        .count(db)
-        .await?)
+        .select_only()
+        .column(feedback::Column::CommitmentId)
+        .column_as(
+            Expr::expr(Func::count(Expr::col(feedback::Column::Id))),
+            "count",
+        )
+        .group_by(feedback::Column::CommitmentId)
+        .into_model::<CommitmentCount>()
+        .all(db)
+        .await?;
+    for row in rows {
+        counts.insert(row.commitment_id, u64::try_from(row.count).unwrap_or(0));
+    }
+    Ok(counts)
 }
 
 /// Seconds from a commitment's oldest comment to its first official response.

@@ -18,14 +18,39 @@ pub type ListConnection<N> = Connection<String, N, TotalCount, EmptyFields>;
 
 /// The `totalCount` of a connection, counted only when a client asks for it.
 pub struct TotalCount {
-    count: Box<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>,
+    count: Counting,
+}
+
+/// Reads a count through the request's loader.
+type LoadedCount = dyn for<'l> Fn(&'l RequestLoader) -> BoxFuture<'l, Result<u64>> + Send + Sync;
+
+enum Counting {
+    /// Counts the listing's rows.
+    Listing(Box<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>),
+    /// A count the request's loader reads, batched with the same count of
+    /// sibling lists or shared with another field asking the same figure.
+    Loaded(Box<LoadedCount>),
+}
+
+impl TotalCount {
+    /// A count read through the request's loader (see [`Counting::Loaded`]).
+    pub fn loaded(
+        count: impl for<'l> Fn(&'l RequestLoader) -> BoxFuture<'l, Result<u64>> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            count: Counting::Loaded(Box::new(count)),
+        }
+    }
 }
 
 #[Object]
 impl TotalCount {
     /// Number of items in the whole list, across all pages, filters applied.
-    async fn total_count(&self) -> Result<u64> {
-        (self.count)().await.map_err(|err| err.extend())
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        match &self.count {
+            Counting::Listing(count) => count().await.map_err(|err| err.extend()),
+            Counting::Loaded(count) => count(super::loader(ctx)?).await,
+        }
     }
 }
 
@@ -104,11 +129,11 @@ where
         prefetch(loader, rows.clone(), items).await?;
     }
     let total = TotalCount {
-        count: Box::new(move || {
+        count: Counting::Listing(Box::new(move || {
             let listing = listing.clone();
             let db = db.clone();
             Box::pin(async move { listing.count(&db).await })
-        }),
+        })),
     };
     let mut connection =
         Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);

@@ -12,13 +12,16 @@ use entity::feedback as row;
 use futures_util::{Stream, StreamExt};
 
 use super::{
+    RequestLoader,
     commitment::Commitment,
-    connection::{ListConnection, connection, connection_of_page, no_prefetch, page_cost},
+    connection::{
+        ListConnection, TotalCount, connection, connection_of_page, no_prefetch, page_cost,
+    },
     guards::{HasRole, StaffOnly},
     inputs,
     loaders::{
-        CommitmentById, FirstFeedbackPage, FocalPointById, MilestoneById, NewestResponseTo,
-        StaffAccountById,
+        AwaitingResponseOn, CommentCountsByKind, CommitmentById, FirstFeedbackPage, FocalPointById,
+        MilestoneById, NewestResponseTo, StaffAccountById,
     },
     milestone::Milestone,
     node::{NodeType, global_id},
@@ -451,6 +454,7 @@ pub(super) async fn commitment_feedback(
         order(order_by),
         audience(ctx),
     );
+    let shared_total = shared_total_count(commitment_id, &domain, audience(ctx));
     // A first page (the usual case, e.g. the newest comments of each
     // commitment in a list) is read with the same page of its siblings.
     if let Some(size) = request.first_page_size().map_err(|err| err.extend())? {
@@ -464,9 +468,81 @@ pub(super) async fn commitment_feedback(
             .load_one(key)
             .await?
             .ok_or_else(|| AppError::Internal("a first page went missing".to_owned()).extend())?;
-        return connection_of_page(ctx, listing, page, no_prefetch, Feedback).await;
+        let connection = connection_of_page(ctx, listing, page, no_prefetch, Feedback).await?;
+        return Ok(counted_by(connection, shared_total));
     }
-    connection(ctx, listing, request, no_prefetch, Feedback).await
+    let connection = connection(ctx, listing, request, no_prefetch, Feedback).await?;
+    Ok(counted_by(connection, shared_total))
+}
+
+/// `connection`, with its `totalCount` read as `total` when given.
+fn counted_by(
+    mut connection: ListConnection<Feedback>,
+    total: Option<TotalCount>,
+) -> ListConnection<Feedback> {
+    if let Some(total) = total {
+        connection.additional_fields = total;
+    }
+    connection
+}
+
+/// A figure of a commitment's [`FeedbackSummary`] that is also the
+/// `totalCount` of one of its comment lists: read once for both fields, and
+/// for every commitment of a list at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum SharedCount {
+    /// Published comments, of one kind or all.
+    ByKind(Option<&'static str>),
+    /// Published citizens' comments awaiting an official response.
+    AwaitingResponse,
+}
+
+impl SharedCount {
+    /// The figure that counts the comments `audience` sees through
+    /// `filter`, if one does: the public's lists, unfiltered, of one kind,
+    /// or awaiting a response. Other lists count their own rows.
+    pub(super) fn of_list(filter: &DomainFilter, audience: Audience) -> Option<Self> {
+        if audience != Audience::Public {
+            return None;
+        }
+        match (filter.kind, filter.awaiting_response) {
+            (kind, None) => Some(Self::ByKind(kind.map(|kind| kind.as_str()))),
+            (None, Some(true)) => Some(Self::AwaitingResponse),
+            _ => None,
+        }
+    }
+
+    async fn read(self, loader: &RequestLoader, commitment_id: i64) -> Result<u64> {
+        Ok(match self {
+            Self::ByKind(kind) => {
+                let counts = loader
+                    .load_one(CommentCountsByKind(commitment_id))
+                    .await?
+                    .unwrap_or_default();
+                match kind {
+                    Some(kind) => counts.get(kind).copied().unwrap_or(0),
+                    None => counts.values().sum(),
+                }
+            }
+            Self::AwaitingResponse => loader
+                .load_one(AwaitingResponseOn(commitment_id))
+                .await?
+                .unwrap_or(0),
+        })
+    }
+}
+
+/// The `totalCount` of a commitment's comment list counted by a
+/// [`SharedCount`], when one does.
+fn shared_total_count(
+    commitment_id: i64,
+    filter: &DomainFilter,
+    audience: Audience,
+) -> Option<TotalCount> {
+    let shared = SharedCount::of_list(filter, audience)?;
+    Some(TotalCount::loaded(move |loader| {
+        Box::pin(shared.read(loader, commitment_id))
+    }))
 }
 
 /// The first page a `feedback` field selected below a list of commitments
@@ -509,20 +585,20 @@ pub(super) fn first_page_shape(
 }
 
 /// A commitment's feedback in figures. Each figure is read when asked for:
-/// a page showing the counts does not pay for the response times.
+/// a page showing the counts does not pay for the response times. The counts
+/// go through the request's loader, so that a list of commitments showing
+/// them costs one statement per figure, and `total`, `byKind` and the
+/// public's unfiltered `feedback.totalCount` share one.
 pub struct FeedbackSummary {
     commitment_id: i64,
-    /// `total` and `byKind` share one count.
-    by_kind: tokio::sync::OnceCell<BTreeMap<String, u64>>,
 }
 
 impl FeedbackSummary {
-    async fn by_kind_counts(&self, ctx: &Context<'_>) -> Result<&BTreeMap<String, u64>> {
-        let db = super::db(ctx)?;
-        self.by_kind
-            .get_or_try_init(|| read::counts_by_kind(db, self.commitment_id))
-            .await
-            .map_err(|err| err.extend())
+    async fn by_kind_counts(&self, ctx: &Context<'_>) -> Result<BTreeMap<String, u64>> {
+        Ok(super::loader(ctx)?
+            .load_one(CommentCountsByKind(self.commitment_id))
+            .await?
+            .unwrap_or_default())
     }
 }
 
@@ -531,7 +607,9 @@ impl FeedbackSummary {
 impl FeedbackSummary {
     /// Published comments (replies not counted).
     async fn total(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(self.by_kind_counts(ctx).await?.values().sum())
+        SharedCount::ByKind(None)
+            .read(super::loader(ctx)?, self.commitment_id)
+            .await
     }
 
     /// Published comments by kind.
@@ -549,9 +627,9 @@ impl FeedbackSummary {
 
     /// Citizens' comments still without an official response.
     async fn awaiting_response(&self, ctx: &Context<'_>) -> Result<u64> {
-        read::awaiting_response(super::db(ctx)?, self.commitment_id)
+        SharedCount::AwaitingResponse
+            .read(super::loader(ctx)?, self.commitment_id)
             .await
-            .map_err(|err| err.extend())
     }
 
     /// Seconds from the first comment to the first official response; null
@@ -573,10 +651,7 @@ pub struct KindCount {
 }
 
 pub(super) fn summary(commitment_id: i64) -> FeedbackSummary {
-    FeedbackSummary {
-        commitment_id,
-        by_kind: tokio::sync::OnceCell::new(),
-    }
+    FeedbackSummary { commitment_id }
 }
 
 /// A citizen's feedback on a commitment.

@@ -36,6 +36,11 @@ impl CatalogLoader {
     pub fn for_audience(db: Reads, audience: read::Audience) -> Self {
         Self { db, audience }
     }
+
+    /// Whose request it serves.
+    pub fn audience(&self) -> read::Audience {
+        self.audience
+    }
 }
 
 /// Declares a key type and how a batch of such keys is answered. `$db` and
@@ -148,6 +153,13 @@ batch_key!(
     }
 );
 batch_key!(
+    /// An action plan with its country and its titles, in one statement
+    /// (see [`TranslatedInstitution`]).
+    PlanInCountry => lookups::PlanInCountry, |db, ids| {
+        lookups::plans_in_countries(db, ids)
+    }
+);
+batch_key!(
     /// A commitment's milestones with their texts, in one statement (see
     /// [`TranslatedInstitution`]).
     TranslatedMilestonesOf => Vec<Translated<milestone::Model, milestone_translation::Model>>, |db, ids| {
@@ -191,6 +203,19 @@ batch_key!(
     /// the one that stands).
     NewestResponseTo => feedback::Model, |db, ids| {
         read::newest_responses(db, ids)
+    }
+);
+batch_key!(
+    /// A commitment's published comments by kind (see
+    /// [`read::counts_by_kind_of`]).
+    CommentCountsByKind => std::collections::BTreeMap<String, u64>, |db, ids| {
+        read::counts_by_kind_of(db, ids)
+    }
+);
+batch_key!(
+    /// A commitment's citizens' comments still awaiting an official response.
+    AwaitingResponseOn => u64, |db, ids| {
+        read::awaiting_response_of(db, ids)
     }
 );
 batch_key!(UpdateTranslations => Vec<entity::implementation_update_translation::Model>, |db, ids| {

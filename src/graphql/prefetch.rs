@@ -24,7 +24,7 @@ use entity::{
 };
 use futures_util::{future::BoxFuture, try_join};
 
-use super::{RequestLoader, loaders::*};
+use super::{RequestLoader, feedback::SharedCount, loaders::*};
 use crate::catalog::lookups::Translated;
 
 /// Reads `keys` now and keeps what was found in the request's cache, where
@@ -269,7 +269,22 @@ fn below_commitments<'a>(
             let plan = look.field("actionPlan");
             if plan.exists() {
                 let plan_ids = distinct(rows.iter().map(|row| row.action_plan_id));
-                if any(&plan, ACTION_PLAN_TEXTS) {
+                if any(&plan, ACTION_PLAN_TEXTS) && plan.field("country").exists() {
+                    let found = read(loader, plan_ids.into_iter().map(PlanInCountry)).await?;
+                    let mut plans = Vec::with_capacity(found.len());
+                    let mut titles = Vec::with_capacity(found.len());
+                    let mut countries = Vec::with_capacity(found.len());
+                    for (PlanInCountry(id), (row, country, translations)) in found {
+                        titles.push((ActionPlanTranslations(id), translations));
+                        countries.push((CountryById(country.id), country));
+                        plans.push((ActionPlanById(id), row));
+                    }
+                    loader.feed_many(titles).await;
+                    loader.feed_many(countries.clone()).await;
+                    loader.feed_many(plans).await;
+                    let countries = countries.into_iter().map(|(_, country)| country).collect();
+                    self::countries(loader, countries, plan.field("country")).await?;
+                } else if any(&plan, ACTION_PLAN_TEXTS) {
                     let found =
                         read(loader, plan_ids.into_iter().map(TranslatedActionPlan)).await?;
                     let plans = keep_translated(
@@ -304,6 +319,21 @@ fn below_commitments<'a>(
             }
             Result::<()>::Ok(())
         };
+        // The feedback figures of every commitment, where the query shows
+        // them (see `SharedCount`).
+        let figures = async {
+            let shared = shared_counts(loader, look);
+            if shared
+                .iter()
+                .any(|count| matches!(count, SharedCount::ByKind(_)))
+            {
+                fetch(loader, ids.iter().copied().map(CommentCountsByKind)).await?;
+            }
+            if shared.contains(&SharedCount::AwaitingResponse) {
+                fetch(loader, ids.iter().copied().map(AwaitingResponseOn)).await?;
+            }
+            Result::<()>::Ok(())
+        };
         try_join!(
             texts,
             institutions,
@@ -312,10 +342,38 @@ fn below_commitments<'a>(
             focal,
             related,
             plan,
-            feedback
+            feedback,
+            figures
         )?;
         Ok(())
     })
+}
+
+/// The feedback figures `look`, a commitment's selection, shows: those of
+/// its `feedbackSummary`, and those counting its comment lists.
+fn shared_counts(loader: &RequestLoader, look: &Lookahead<'_>) -> Vec<SharedCount> {
+    let mut shared = Vec::new();
+    let summary = look.field("feedbackSummary");
+    if any(&summary, &["total", "byKind"]) {
+        shared.push(SharedCount::ByKind(None));
+    }
+    if summary.field("awaitingResponse").exists() {
+        shared.push(SharedCount::AwaitingResponse);
+    }
+    let audience = loader.loader().audience();
+    for field in look.field("feedback").selection_fields() {
+        let counted = field
+            .selection_set()
+            .any(|selected| selected.name() == "totalCount");
+        if !counted {
+            continue;
+        }
+        let shape = super::feedback::first_page_shape(&field);
+        if let Some(count) = shape.and_then(|shape| SharedCount::of_list(&shape.filter, audience)) {
+            shared.push(count);
+        }
+    }
+    shared
 }
 
 pub fn institutions<'a>(

@@ -53,11 +53,19 @@ const PAGE: &str = r#"query($first: Int!) { commitments(first: $first) {
 async fn statements_for(app: &TestApp, first: usize) -> u64 {
     let before = app.database.db.statements_run();
     let reply = app.query(PAGE, json!({ "first": first })).await;
+    let statements = app.database.db.statements_run() - before;
     let nodes = reply.data()["commitments"]["nodes"]
         .as_array()
-        .map(Vec::len);
-    assert_eq!(nodes, Some(first));
-    app.database.db.statements_run() - before
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(nodes.len(), first);
+    for node in &nodes {
+        // Read with its country and titles in one statement.
+        let plan = &node["actionPlan"];
+        assert_eq!(plan["title"], json!("Testland 2020"), "{node}");
+        assert_eq!(plan["country"]["name"], json!("Testland"), "{node}");
+    }
+    statements
 }
 
 on_both_backends! {
@@ -75,9 +83,9 @@ on_both_backends! {
         // The page with the commitments' texts, its count, the supporting
         // institutions, every institution with its names, policy areas,
         // milestones with their texts, focal points, action plans with
-        // their titles, countries: rows and their translations are read
+        // their countries and titles: rows and their translations are read
         // together.
-        assert_eq!(large, 9, "a page took {large} statements");
+        assert_eq!(large, 8, "a page took {large} statements");
     }
 }
 
@@ -240,5 +248,110 @@ on_both_backends! {
             }
         }
         assert_eq!(costs[0], costs[1], "statements must not grow with the page size: {costs:?}");
+    }
+}
+
+const WITH_FIGURES: &str = r#"query($first: Int!) { commitments(first: $first) {
+    nodes {
+        code
+        feedback(first: 2) { totalCount }
+        comments: feedback(first: 2, filter: { kind: COMMENT }) { totalCount }
+        questions: feedback(first: 2, filter: { kind: QUESTION }) { totalCount }
+        awaiting: feedback(first: 2, filter: { awaitingResponse: true }) { totalCount }
+        feedbackSummary { total awaitingResponse byKind { kind count } }
+    }
+} }"#;
+
+/// Answers the first comment of every commitment with two comments or more
+/// officially (a published official reply).
+async fn answer_first_comments(app: &TestApp) {
+    use entity::feedback;
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let comments = feedback::Entity::find()
+        .filter(feedback::Column::Status.eq("published"))
+        .filter(feedback::Column::ParentId.is_null())
+        .order_by_asc(feedback::Column::Id)
+        .all(app.conn())
+        .await
+        .expect("comments");
+    let mut seen = std::collections::HashMap::<i64, Vec<&feedback::Model>>::new();
+    for comment in &comments {
+        seen.entry(comment.commitment_id).or_default().push(comment);
+    }
+    let replies: Vec<feedback::ActiveModel> = seen
+        .values()
+        .filter(|own| own.len() >= 2)
+        .map(|own| feedback::ActiveModel {
+            commitment_id: Set(own[0].commitment_id),
+            parent_id: Set(Some(own[0].id)),
+            depth: Set(1),
+            kind: Set("comment".to_owned()),
+            body: Set("Official answer".to_owned()),
+            notify_on_response: Set(false),
+            status: Set("published".to_owned()),
+            official: Set(true),
+            created_at: Set(chrono::Utc::now()),
+            support_count: Set(0),
+            ..Default::default()
+        })
+        .collect();
+    feedback::Entity::insert_many(replies)
+        .exec_without_returning(app.conn())
+        .await
+        .expect("replies inserted");
+}
+
+on_both_backends! {
+    async fn a_page_of_commitments_counts_its_feedback_once_per_figure(backend: Backend) {
+        let app = TestApp::empty(backend).await;
+        import::import_json(app.conn(), &generated_catalog(60).to_string())
+            .await
+            .expect("generated catalogue imports");
+        comment_on_every_commitment(&app).await;
+        answer_first_comments(&app).await;
+        let moderator = app.staff("mod@example.org", &[ogp_pulse::staff::Role::Moderator], None).await;
+        let mut costs = Vec::new();
+        for first in [5, 50] {
+            let before = app.database.db.statements_run();
+            let reply = app.query(WITH_FIGURES, json!({ "first": first })).await;
+            costs.push(app.database.db.statements_run() - before);
+            let nodes = reply.data()["commitments"]["nodes"].as_array().expect("nodes").clone();
+            assert_eq!(nodes.len(), first);
+            for (index, node) in nodes.iter().enumerate() {
+                let code = node["code"].as_str().expect("code");
+                // Published comments; the hidden one and the reply not counted.
+                let count = (index + 1) % 5;
+                let awaiting = if count >= 2 { count - 1 } else { count };
+                assert_eq!(node["feedback"]["totalCount"], json!(count), "{code}");
+                assert_eq!(node["comments"]["totalCount"], json!(count), "{code}");
+                assert_eq!(node["questions"]["totalCount"], json!(0), "{code}");
+                assert_eq!(node["awaiting"]["totalCount"], json!(awaiting), "{code}");
+                let summary = &node["feedbackSummary"];
+                assert_eq!(summary["total"], json!(count), "{code}");
+                assert_eq!(summary["awaitingResponse"], json!(awaiting), "{code}");
+                let by_kind = if count == 0 {
+                    json!([])
+                } else {
+                    json!([{ "kind": "COMMENT", "count": count }])
+                };
+                assert_eq!(summary["byKind"], by_kind, "{code}");
+            }
+        }
+        assert_eq!(costs[0], costs[1], "statements must not grow with the page size: {costs:?}");
+        // The page; the first pages of the four lists; the counts by kind,
+        // shared by three lists and the summary; the comments awaiting a
+        // response, shared by a list and the summary.
+        assert_eq!(costs[1], 7, "the page took {} statements", costs[1]);
+
+        // Moderators' lists also hold hidden comments: counted by their own
+        // statements, while the summary stays the public's figures.
+        let reply = app.query_as(&moderator, WITH_FIGURES, json!({ "first": 10 })).await;
+        let nodes = reply.data()["commitments"]["nodes"].as_array().expect("nodes").clone();
+        for (index, node) in nodes.iter().enumerate() {
+            let code = node["code"].as_str().expect("code");
+            let count = (index + 1) % 5;
+            assert_eq!(node["feedback"]["totalCount"], json!(count + 1), "{code}");
+            assert_eq!(node["feedbackSummary"]["total"], json!(count), "{code}");
+        }
     }
 }
