@@ -29,7 +29,7 @@ pub struct Positional<M>(pub M);
 
 impl<M: ByPosition> FromQueryResult for Positional<M> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, [&[], &[]], None)?;
+        let row = Row::of(result, M::COLUMNS, [&[], &[]], &[])?;
         M::decode(&row).map(Positional)
     }
 }
@@ -49,7 +49,7 @@ impl<M> LinkedFrom<M> {
 
 impl<M: ByPosition> FromQueryResult for LinkedFrom<M> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, [&[], &[]], Some(Self::COLUMN))?;
+        let row = Row::of(result, M::COLUMNS, [&[], &[]], &[Self::COLUMN])?;
         let model = M::decode(&row)?;
         let from = row.next()?;
         Ok(Self { from, row: model })
@@ -68,10 +68,47 @@ pub struct WithJoined<M, J> {
 
 impl<M: ByPosition, J: ByPosition> FromQueryResult for WithJoined<M, J> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, [J::COLUMNS, &[]], None)?;
+        let row = Row::of(result, M::COLUMNS, [J::COLUMNS, &[]], &[])?;
         let model = M::decode(&row)?;
         let joined = row.optional::<J>()?;
         Ok(Self { row: model, joined })
+    }
+}
+
+/// A row of `M` joined (left) with one row of `J` (see [`WithJoined`]),
+/// then the id of the row that reached it through its own foreign key
+/// ([`ReachedWithJoined::OWNED_BY`]) or through a link table
+/// ([`ReachedWithJoined::LINKED_FROM`]), the other NULL: a commitment's lead
+/// and supporting institutions with their names in one statement, where
+/// the supporting ones, then every one's names, took two.
+pub struct ReachedWithJoined<M, J> {
+    pub owned_by: Option<i64>,
+    pub linked_from: Option<i64>,
+    pub row: M,
+    pub joined: Option<J>,
+}
+
+impl<M, J> ReachedWithJoined<M, J> {
+    /// The name the id of a row reaching this one by its own column is
+    /// selected as.
+    pub const OWNED_BY: &'static str = "owned_by";
+    /// The name the id of a row reaching this one through a link is
+    /// selected as.
+    pub const LINKED_FROM: &'static str = "linked_from";
+    const TRAILING: &'static [&'static str] = &[Self::OWNED_BY, Self::LINKED_FROM];
+}
+
+impl<M: ByPosition, J: ByPosition> FromQueryResult for ReachedWithJoined<M, J> {
+    fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+        let row = Row::of(result, M::COLUMNS, [J::COLUMNS, &[]], Self::TRAILING)?;
+        let model = M::decode(&row)?;
+        let joined = row.optional::<J>()?;
+        Ok(Self {
+            owned_by: row.next()?,
+            linked_from: row.next()?,
+            row: model,
+            joined,
+        })
     }
 }
 
@@ -87,7 +124,7 @@ pub struct WithParentJoined<M, P, J> {
 
 impl<M: ByPosition, P: ByPosition, J: ByPosition> FromQueryResult for WithParentJoined<M, P, J> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, [P::COLUMNS, J::COLUMNS], None)?;
+        let row = Row::of(result, M::COLUMNS, [P::COLUMNS, J::COLUMNS], &[])?;
         let model = M::decode(&row)?;
         let parent = P::decode(&row)?;
         let joined = row.optional::<J>()?;
@@ -111,18 +148,18 @@ pub struct Row<'a> {
     /// The columns of joined tables, selected after `columns`, in order
     /// (see [`WithJoined`], [`WithParentJoined`]).
     joined: [&'static [&'static str]; 2],
-    /// A column selected last (see [`LinkedFrom`]).
-    trailing: Option<&'static str>,
+    /// Columns selected last (see [`LinkedFrom`], [`ReachedWithJoined`]).
+    trailing: &'static [&'static str],
     next: Cell<usize>,
 }
 
 impl<'a> Row<'a> {
-    /// `result`, holding `columns`, then `joined`, then `trailing` if given.
+    /// `result`, holding `columns`, then `joined`, then `trailing`.
     fn of(
         result: &'a QueryResult,
         columns: &'static [&'static str],
         joined: [&'static [&'static str]; 2],
-        trailing: Option<&'static str>,
+        trailing: &'static [&'static str],
     ) -> Result<Self, DbErr> {
         let row = Self {
             row: Self::read(result)?,
@@ -158,7 +195,7 @@ impl<'a> Row<'a> {
                 .iter()
                 .map(|columns| columns.len())
                 .sum::<usize>()
-            + usize::from(self.trailing.is_some());
+            + self.trailing.len();
         if width != expected {
             let names: Vec<&str> = self.names().collect();
             return Err(DbErr::Type(format!(
@@ -174,8 +211,8 @@ impl<'a> Row<'a> {
         self.columns
             .iter()
             .chain(self.joined.iter().copied().flatten())
-            .copied()
             .chain(self.trailing)
+            .copied()
     }
 
     /// The name column `index` is expected to have.

@@ -6,10 +6,12 @@ use std::collections::HashMap;
 
 use entity::{
     action_plan, action_plan_translation,
-    by_position::{ByPosition, LinkedFrom, Positional, WithJoined, WithParentJoined},
+    by_position::{
+        ByPosition, LinkedFrom, Positional, ReachedWithJoined, WithJoined, WithParentJoined,
+    },
     commitment, commitment_focal_point, commitment_policy_area, commitment_relation,
-    commitment_support_institution, country, focal_point, institution, milestone,
-    milestone_translation, policy_area,
+    commitment_support_institution, country, focal_point, institution, institution_translation,
+    milestone, milestone_translation, policy_area,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, Iterable, JoinType, QueryFilter, QueryOrder,
@@ -45,9 +47,9 @@ pub async fn institution_names<C: ConnectionTrait>(
     preference: &LanguagePreference,
 ) -> AppResult<HashMap<i64, InstitutionName>> {
     let rows = by_id::<institution::Entity, _>(db, institution::Column::Id, ids, |r| r.id).await?;
-    let names = grouped::<entity::institution_translation::Entity, _>(
+    let names = grouped::<institution_translation::Entity, _>(
         db,
-        entity::institution_translation::Column::InstitutionId,
+        institution_translation::Column::InstitutionId,
         ids,
         |t| t.institution_id,
     )
@@ -251,6 +253,121 @@ pub async fn plans_in_countries<C: ConnectionTrait>(
             .entry(row.id)
             .or_insert_with(|| (row, parent, Vec::new()));
         titles.extend(joined);
+    }
+    Ok(found)
+}
+
+/// A commitment's institutions, each with its names (every language).
+#[derive(Clone, Debug, Default)]
+pub struct CommitmentInstitutions {
+    pub lead: Option<Translated<institution::Model, institution_translation::Model>>,
+    /// By id.
+    pub supporting: Vec<Translated<institution::Model, institution_translation::Model>>,
+}
+
+/// The lead and supporting institutions of commitments `ids`, with their
+/// names, in one statement: the commitments' own lead institutions and
+/// their supporting links, as one derived table, joined to the institutions
+/// and their names. Every id gets an entry.
+pub async fn institutions_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, CommitmentInstitutions>> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UnionType};
+    type Reached = ReachedWithJoined<institution::Model, institution_translation::Model>;
+    let mut found: HashMap<i64, CommitmentInstitutions> = ids
+        .iter()
+        .map(|&id| (id, CommitmentInstitutions::default()))
+        .collect();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let null = || Expr::cust("NULL");
+    let (owned_by, linked_from, target) = (
+        Alias::new(Reached::OWNED_BY),
+        Alias::new(Reached::LINKED_FROM),
+        Alias::new("institution_id"),
+    );
+    let reached = Query::select()
+        .expr_as(null(), owned_by.clone())
+        .expr_as(
+            Expr::col(commitment_support_institution::Column::CommitmentId),
+            linked_from.clone(),
+        )
+        .expr_as(
+            Expr::col(commitment_support_institution::Column::InstitutionId),
+            target.clone(),
+        )
+        .from(commitment_support_institution::Entity)
+        .and_where(commitment_support_institution::Column::CommitmentId.is_in(ids.to_vec()))
+        .union(
+            UnionType::All,
+            Query::select()
+                .expr_as(Expr::col(commitment::Column::Id), owned_by.clone())
+                .expr_as(null(), linked_from.clone())
+                .expr_as(
+                    Expr::col(commitment::Column::LeadInstitutionId),
+                    target.clone(),
+                )
+                .from(commitment::Entity)
+                .and_where(commitment::Column::Id.is_in(ids.to_vec()))
+                .and_where(commitment::Column::LeadInstitutionId.is_not_null())
+                .to_owned(),
+        )
+        .to_owned();
+    let links = Alias::new("reached");
+    let to_names = institution::Entity::belongs_to(institution_translation::Entity)
+        .from(institution::Column::Id)
+        .to(institution_translation::Column::InstitutionId)
+        .into();
+    let mut select = institution::Entity::find()
+        .join(JoinType::LeftJoin, to_names)
+        .columns(institution_translation::Column::iter())
+        .expr(Expr::col((links.clone(), owned_by)))
+        .expr(Expr::col((links.clone(), linked_from)));
+    QuerySelect::query(&mut select).join_subquery(
+        JoinType::InnerJoin,
+        reached,
+        links.clone(),
+        Expr::col((links, target)).equals((institution::Entity, institution::Column::Id)),
+    );
+    let rows = select.into_model::<Reached>().all(db).await?;
+    // An institution repeats once per name and per commitment reaching it.
+    let mut institutions: HashMap<
+        i64,
+        Translated<institution::Model, institution_translation::Model>,
+    > = HashMap::new();
+    let mut reaching: Vec<(Option<i64>, Option<i64>, i64)> = Vec::new();
+    for ReachedWithJoined {
+        owned_by,
+        linked_from,
+        row,
+        joined,
+    } in rows
+    {
+        reaching.push((owned_by, linked_from, row.id));
+        let (_, names) = institutions
+            .entry(row.id)
+            .or_insert_with(|| (row, Vec::new()));
+        if let Some(name) = joined {
+            if !names.iter().any(|known| known.language == name.language) {
+                names.push(name);
+            }
+        }
+    }
+    reaching.sort_unstable();
+    reaching.dedup();
+    for (owned_by, linked_from, institution_id) in reaching {
+        let Some(institution) = institutions.get(&institution_id) else {
+            continue;
+        };
+        if let Some(entry) = owned_by.and_then(|id| found.get_mut(&id)) {
+            entry.lead = Some(institution.clone());
+        }
+        if let Some(entry) = linked_from.and_then(|id| found.get_mut(&id)) {
+            // Sorted by institution id above.
+            entry.supporting.push(institution.clone());
+        }
     }
     Ok(found)
 }

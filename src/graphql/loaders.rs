@@ -153,6 +153,13 @@ batch_key!(
     }
 );
 batch_key!(
+    /// A commitment's lead and supporting institutions with their names, in
+    /// one statement (see [`TranslatedInstitution`]).
+    InstitutionsOfCommitment => lookups::CommitmentInstitutions, |db, ids| {
+        lookups::institutions_of(db, ids)
+    }
+);
+batch_key!(
     /// An action plan with its country and its titles, in one statement
     /// (see [`TranslatedInstitution`]).
     PlanInCountry => lookups::PlanInCountry, |db, ids| {

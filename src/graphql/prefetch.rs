@@ -101,6 +101,33 @@ async fn translated_institutions(loader: &RequestLoader, ids: Vec<i64>) -> Resul
     Ok(())
 }
 
+/// The lead and supporting institutions of commitments `ids` with their
+/// names, in one statement, kept where their resolvers look for them.
+async fn lead_and_supporting_institutions(loader: &RequestLoader, ids: &[i64]) -> Result<()> {
+    let found = read(loader, ids.iter().copied().map(InstitutionsOfCommitment)).await?;
+    let mut institutions = Vec::new();
+    let mut supporting = Vec::with_capacity(found.len());
+    for (InstitutionsOfCommitment(commitment_id), found) in found {
+        let rows = found
+            .supporting
+            .iter()
+            .map(|(row, _)| row.clone())
+            .collect();
+        supporting.push((SupportInstitutionsOfCommitment(commitment_id), rows));
+        institutions.extend(found.lead.into_iter().chain(found.supporting));
+    }
+    let mut names = Vec::with_capacity(institutions.len());
+    let mut rows = Vec::with_capacity(institutions.len());
+    for (row, translations) in institutions {
+        names.push((InstitutionTranslations(row.id), translations));
+        rows.push((InstitutionById(row.id), row));
+    }
+    loader.feed_many(names).await;
+    loader.feed_many(rows).await;
+    loader.feed_many(supporting).await;
+    Ok(())
+}
+
 /// Whether any of `fields` is selected.
 fn any(look: &Lookahead<'_>, fields: &[&str]) -> bool {
     fields.iter().any(|field| look.field(field).exists())
@@ -210,8 +237,12 @@ fn below_commitments<'a>(
         // The lead institutions, and the supporting ones' names, are read
         // together once the supporting ones are known.
         let institutions = async {
-            let mut with_names = Vec::new();
             let support = look.field("supportInstitutions");
+            let lead = look.field("leadInstitution");
+            if lead.exists() && any(&support, INSTITUTION_TEXTS) {
+                return lead_and_supporting_institutions(loader, ids).await;
+            }
+            let mut with_names = Vec::new();
             if support.exists() {
                 let found = fetch(
                     loader,
@@ -222,7 +253,7 @@ fn below_commitments<'a>(
                     with_names.extend(found.values().flatten().map(|row| row.id));
                 }
             }
-            if look.field("leadInstitution").exists() {
+            if lead.exists() {
                 with_names.extend(rows.iter().filter_map(|row| row.lead_institution_id));
             }
             translated_institutions(loader, with_names).await
