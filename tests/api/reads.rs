@@ -155,3 +155,51 @@ async fn a_read_operation_keeps_one_backend_and_no_transaction() {
         "a pinned read is counted once, with no statement around it"
     );
 }
+
+/// Two comments in one operation, the first answering with what it was
+/// about: a read between two writes.
+const SUBMIT_TWICE: &str = r#"mutation($first: SubmitFeedbackInput!, $second: SubmitFeedbackInput!) {
+    first: submitFeedback(input: $first) { status feedback { body commitment { code title } } }
+    second: submitFeedback(input: $second) { status feedback { body } }
+}"#;
+
+// A mutation's reads go through the pool, each giving its connection back,
+// so that its next write's transaction finds one: had they kept a connection
+// for the whole operation, as a query's do, a pool of one would be held by
+// them while the second write waited for it until the operation timed out.
+on_both_backends! {
+    async fn a_mutation_reading_between_writes_completes_on_a_pool_of_one(backend: Backend) {
+        let api = ogp_pulse::config::ApiArgs {
+            execution_timeout_ms: 5_000,
+            ..ogp_pulse::config::ApiArgs::default()
+        };
+        let app = crate::support::TestApp::with_pool(backend, api, 1).await;
+        ogp_pulse::import::load_bundled_if_empty(app.conn())
+            .await
+            .expect("bundled data");
+        let mo18 = app.commitment_id("MO0018").await;
+        let comment = |body: &str| serde_json::json!({ "commitmentId": mo18, "body": body });
+        let reply = app
+            .query(
+                SUBMIT_TWICE,
+                serde_json::json!({ "first": comment("First"), "second": comment("Second") }),
+            )
+            .await;
+        let data = reply.data();
+        assert_eq!(data["first"]["feedback"]["body"], "First", "{}", reply.body);
+        assert_eq!(data["first"]["feedback"]["commitment"]["code"], "MO0018");
+        assert_eq!(data["second"]["feedback"]["body"], "Second", "{}", reply.body);
+
+        // A query's reads keep the one connection between them.
+        let listed = app
+            .query(
+                r#"{ commitment(code: "MO0018") {
+                    title leadInstitution { name } milestones { title }
+                    feedback(first: 5) { totalCount nodes { body } }
+                } }"#,
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(listed.data()["commitment"]["feedback"]["totalCount"], 2, "{}", listed.body);
+    }
+}
