@@ -234,8 +234,9 @@ fn below_commitments<'a>(
             }
             Result::<()>::Ok(())
         };
-        // The lead institutions, and the supporting ones' names, are read
-        // together once the supporting ones are known.
+        // Both the lead institutions and the supporting ones' names: one
+        // statement. Otherwise the lead institutions, and the supporting
+        // ones' names, are read together once the supporting ones are known.
         let institutions = async {
             let support = look.field("supportInstitutions");
             let lead = look.field("leadInstitution");
@@ -301,20 +302,7 @@ fn below_commitments<'a>(
             if plan.exists() {
                 let plan_ids = distinct(rows.iter().map(|row| row.action_plan_id));
                 if any(&plan, ACTION_PLAN_TEXTS) && plan.field("country").exists() {
-                    let found = read(loader, plan_ids.into_iter().map(PlanInCountry)).await?;
-                    let mut plans = Vec::with_capacity(found.len());
-                    let mut titles = Vec::with_capacity(found.len());
-                    let mut countries = Vec::with_capacity(found.len());
-                    for (PlanInCountry(id), (row, country, translations)) in found {
-                        titles.push((ActionPlanTranslations(id), translations));
-                        countries.push((CountryById(country.id), country));
-                        plans.push((ActionPlanById(id), row));
-                    }
-                    loader.feed_many(titles).await;
-                    loader.feed_many(countries.clone()).await;
-                    loader.feed_many(plans).await;
-                    let countries = countries.into_iter().map(|(_, country)| country).collect();
-                    self::countries(loader, countries, plan.field("country")).await?;
+                    plans_in_countries(loader, plan_ids, &plan).await?;
                 } else if any(&plan, ACTION_PLAN_TEXTS) {
                     let found =
                         read(loader, plan_ids.into_iter().map(TranslatedActionPlan)).await?;
@@ -445,6 +433,33 @@ async fn translated_milestones(
     loader.feed_many(texts).await;
     loader.feed_many(lists).await;
     Ok(all)
+}
+
+/// Action plans `ids` with their titles and countries, in one statement,
+/// kept where their resolvers look for them; then what `look`, the plans'
+/// selection, asks below their countries.
+async fn plans_in_countries(
+    loader: &RequestLoader,
+    ids: Vec<i64>,
+    look: &Lookahead<'_>,
+) -> Result<()> {
+    let found = read(loader, ids.into_iter().map(PlanInCountry)).await?;
+    let mut plans = Vec::with_capacity(found.len());
+    let mut titles = Vec::with_capacity(found.len());
+    let mut in_countries = Vec::with_capacity(found.len());
+    for (PlanInCountry(id), (row, country, translations)) in found {
+        titles.push((ActionPlanTranslations(id), translations));
+        in_countries.push((CountryById(country.id), country));
+        plans.push((ActionPlanById(id), row));
+    }
+    loader.feed_many(titles).await;
+    loader.feed_many(in_countries.clone()).await;
+    loader.feed_many(plans).await;
+    let rows = in_countries
+        .into_iter()
+        .map(|(_, country)| country)
+        .collect();
+    countries(loader, rows, look.field("country")).await
 }
 
 /// What the query selects above milestones `rows`: their commitments.
