@@ -203,11 +203,47 @@ const WITH_FEEDBACK: &str = r#"query($first: Int!) { commitments(first: $first) 
     nodes { code feedback(first: 3) { nodes { body } pageInfo { hasNextPage } } }
 } }"#;
 
-/// Commitment `n` (1-based) gets `n % 5` published comments, newest last
-/// written, and one hidden comment that no list may show.
-async fn comment_on_every_commitment(app: &TestApp) {
-    use entity::{commitment, feedback};
-    use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder};
+/// A citizen's comment (`parent` none) or an official reply, as stored.
+fn feedback_row(
+    commitment_id: i64,
+    parent: Option<i64>,
+    body: String,
+    status: &str,
+) -> entity::feedback::ActiveModel {
+    use sea_orm::ActiveValue::Set;
+    entity::feedback::ActiveModel {
+        commitment_id: Set(commitment_id),
+        parent_id: Set(parent),
+        depth: Set(i32::from(parent.is_some())),
+        kind: Set("comment".to_owned()),
+        body: Set(body),
+        notify_on_response: Set(false),
+        status: Set(status.to_owned()),
+        official: Set(parent.is_some()),
+        created_at: Set(chrono::Utc::now()),
+        support_count: Set(0),
+        ..Default::default()
+    }
+}
+
+async fn store_feedback(app: &TestApp, rows: Vec<entity::feedback::ActiveModel>) {
+    use sea_orm::EntityTrait;
+    entity::feedback::Entity::insert_many(rows)
+        .exec_without_returning(app.conn())
+        .await
+        .expect("feedback stored");
+}
+
+/// Sixty generated commitments; commitment `n` (1-based, by code) gets
+/// `n % 5` published comments, newest last written, and one hidden comment
+/// that no public list may show.
+async fn commented_catalog(backend: crate::support::Backend) -> TestApp {
+    use entity::commitment;
+    use sea_orm::{EntityTrait, QueryOrder};
+    let app = TestApp::empty(backend).await;
+    import::import_json(app.conn(), &generated_catalog(60).to_string())
+        .await
+        .expect("generated catalogue imports");
     let commitments = commitment::Entity::find()
         .order_by_asc(commitment::Column::Code)
         .all(app.conn())
@@ -217,33 +253,21 @@ async fn comment_on_every_commitment(app: &TestApp) {
     for (index, row) in commitments.iter().enumerate() {
         let count = (index + 1) % 5;
         for (n, status) in (0..count).map(|n| (n, "published")).chain([(9, "hidden")]) {
-            rows.push(feedback::ActiveModel {
-                commitment_id: Set(row.id),
-                depth: Set(0),
-                kind: Set("comment".to_owned()),
-                body: Set(format!("{} #{n}", row.code)),
-                notify_on_response: Set(false),
-                status: Set(status.to_owned()),
-                official: Set(false),
-                created_at: Set(chrono::Utc::now()),
-                support_count: Set(0),
-                ..Default::default()
-            });
+            rows.push(feedback_row(
+                row.id,
+                None,
+                format!("{} #{n}", row.code),
+                status,
+            ));
         }
     }
-    feedback::Entity::insert_many(rows)
-        .exec_without_returning(app.conn())
-        .await
-        .expect("comments inserted");
+    store_feedback(&app, rows).await;
+    app
 }
 
 on_both_backends! {
     async fn the_newest_comments_of_a_page_of_commitments_cost_one_statement(backend: Backend) {
-        let app = TestApp::empty(backend).await;
-        import::import_json(app.conn(), &generated_catalog(60).to_string())
-            .await
-            .expect("generated catalogue imports");
-        comment_on_every_commitment(&app).await;
+        let app = commented_catalog(backend).await;
         let mut costs = Vec::new();
         for first in [5, 50] {
             let before = app.database.db.statements_run();
@@ -283,7 +307,7 @@ const WITH_FIGURES: &str = r#"query($first: Int!) { commitments(first: $first) {
 /// officially (a published official reply).
 async fn answer_first_comments(app: &TestApp) {
     use entity::feedback;
-    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let comments = feedback::Entity::find()
         .filter(feedback::Column::Status.eq("published"))
         .filter(feedback::Column::ParentId.is_null())
@@ -295,36 +319,25 @@ async fn answer_first_comments(app: &TestApp) {
     for comment in &comments {
         seen.entry(comment.commitment_id).or_default().push(comment);
     }
-    let replies: Vec<feedback::ActiveModel> = seen
+    let replies = seen
         .values()
         .filter(|own| own.len() >= 2)
-        .map(|own| feedback::ActiveModel {
-            commitment_id: Set(own[0].commitment_id),
-            parent_id: Set(Some(own[0].id)),
-            depth: Set(1),
-            kind: Set("comment".to_owned()),
-            body: Set("Official answer".to_owned()),
-            notify_on_response: Set(false),
-            status: Set("published".to_owned()),
-            official: Set(true),
-            created_at: Set(chrono::Utc::now()),
-            support_count: Set(0),
-            ..Default::default()
+        .map(|own| {
+            let first = own[0];
+            feedback_row(
+                first.commitment_id,
+                Some(first.id),
+                "Official answer".to_owned(),
+                "published",
+            )
         })
         .collect();
-    feedback::Entity::insert_many(replies)
-        .exec_without_returning(app.conn())
-        .await
-        .expect("replies inserted");
+    store_feedback(app, replies).await;
 }
 
 on_both_backends! {
     async fn a_page_of_commitments_counts_its_feedback_once_per_figure(backend: Backend) {
-        let app = TestApp::empty(backend).await;
-        import::import_json(app.conn(), &generated_catalog(60).to_string())
-            .await
-            .expect("generated catalogue imports");
-        comment_on_every_commitment(&app).await;
+        let app = commented_catalog(backend).await;
         answer_first_comments(&app).await;
         let moderator = app.staff("mod@example.org", &[ogp_pulse::staff::Role::Moderator], None).await;
         let mut costs = Vec::new();
