@@ -265,16 +265,26 @@ async fn commented_catalog(backend: crate::support::Backend) -> TestApp {
     app
 }
 
+/// The first `first` commitments `query` lists, and the statements it took.
+async fn commitments_and_statements(app: &TestApp, query: &str, first: usize) -> (Vec<Value>, u64) {
+    let before = app.database.db.statements_run();
+    let reply = app.query(query, json!({ "first": first })).await;
+    let cost = app.database.db.statements_run() - before;
+    let nodes = reply.data()["commitments"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
+    assert_eq!(nodes.len(), first);
+    (nodes, cost)
+}
+
 on_both_backends! {
     async fn the_newest_comments_of_a_page_of_commitments_cost_one_statement(backend: Backend) {
         let app = commented_catalog(backend).await;
         let mut costs = Vec::new();
         for first in [5, 50] {
-            let before = app.database.db.statements_run();
-            let reply = app.query(WITH_FEEDBACK, json!({ "first": first })).await;
-            costs.push(app.database.db.statements_run() - before);
-            let nodes = reply.data()["commitments"]["nodes"].as_array().expect("nodes").clone();
-            assert_eq!(nodes.len(), first);
+            let (nodes, cost) = commitments_and_statements(&app, WITH_FEEDBACK, first).await;
+            costs.push(cost);
             for (index, node) in nodes.iter().enumerate() {
                 let code = node["code"].as_str().expect("code");
                 let count = (index + 1) % 5;
@@ -342,11 +352,8 @@ on_both_backends! {
         let moderator = app.staff("mod@example.org", &[ogp_pulse::staff::Role::Moderator], None).await;
         let mut costs = Vec::new();
         for first in [5, 50] {
-            let before = app.database.db.statements_run();
-            let reply = app.query(WITH_FIGURES, json!({ "first": first })).await;
-            costs.push(app.database.db.statements_run() - before);
-            let nodes = reply.data()["commitments"]["nodes"].as_array().expect("nodes").clone();
-            assert_eq!(nodes.len(), first);
+            let (nodes, cost) = commitments_and_statements(&app, WITH_FIGURES, first).await;
+            costs.push(cost);
             for (index, node) in nodes.iter().enumerate() {
                 let code = node["code"].as_str().expect("code");
                 // Published comments; the hidden one and the reply not counted.
