@@ -242,17 +242,13 @@ pub async fn plans_in_countries<C: ConnectionTrait>(
         .into_model::<WithParentJoined<action_plan::Model, country::Model, action_plan_translation::Model>>()
         .all(db)
         .await?;
-    // A plan repeats once per title.
-    for WithParentJoined {
-        row,
-        parent,
-        joined,
-    } in rows
-    {
-        let (_, _, titles) = found
-            .entry(row.id)
-            .or_insert_with(|| (row, parent, Vec::new()));
-        titles.extend(joined);
+    // A plan with its country is a row like any other to group its titles.
+    let joined = rows.into_iter().map(|found| WithJoined {
+        row: (found.row, found.parent),
+        joined: found.joined,
+    });
+    for ((plan, country), titles) in with_translations(joined.collect(), |(plan, _)| plan.id) {
+        found.insert(plan.id, (plan, country, titles));
     }
     Ok(found)
 }

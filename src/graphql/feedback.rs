@@ -515,10 +515,7 @@ impl SharedCount {
     async fn read(self, loader: &RequestLoader, commitment_id: i64) -> Result<u64> {
         Ok(match self {
             Self::ByKind(kind) => {
-                let counts = loader
-                    .load_one(CommentCountsByKind(commitment_id))
-                    .await?
-                    .unwrap_or_default();
+                let counts = comment_counts_by_kind(loader, commitment_id).await?;
                 match kind {
                     Some(kind) => counts.get(kind).copied().unwrap_or(0),
                     None => counts.values().sum(),
@@ -530,6 +527,17 @@ impl SharedCount {
                 .unwrap_or(0),
         })
     }
+}
+
+/// A commitment's published comments by kind, through the request's loader.
+async fn comment_counts_by_kind(
+    loader: &RequestLoader,
+    commitment_id: i64,
+) -> Result<BTreeMap<String, u64>> {
+    Ok(loader
+        .load_one(CommentCountsByKind(commitment_id))
+        .await?
+        .unwrap_or_default())
 }
 
 /// The `totalCount` of a commitment's comment list counted by a
@@ -595,10 +603,7 @@ pub struct FeedbackSummary {
 
 impl FeedbackSummary {
     async fn by_kind_counts(&self, ctx: &Context<'_>) -> Result<BTreeMap<String, u64>> {
-        Ok(super::loader(ctx)?
-            .load_one(CommentCountsByKind(self.commitment_id))
-            .await?
-            .unwrap_or_default())
+        comment_counts_by_kind(super::loader(ctx)?, self.commitment_id).await
     }
 }
 
