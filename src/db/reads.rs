@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use sea_orm::{
     ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
-    RuntimeErr, Statement,
+    RuntimeErr, Statement, Value,
     sea_query::Values,
     sqlx::{self, AssertSqlSafe, Postgres, Sqlite, pool::PoolConnection},
 };
@@ -117,6 +117,9 @@ impl Connection {
     /// Runs `statement` and reads its rows. A caller wanting one row gets
     /// the first: sea-orm's `one()` limits its statement to one row already.
     async fn fetch(&mut self, statement: &mut Statement) -> Result<Vec<QueryResult>, sqlx::Error> {
+        if let Connection::Postgres(_) = self {
+            write_limit_in(statement);
+        }
         let values = SqlxValues(statement.values.take().unwrap_or(Values(Vec::new())));
         let sql = AssertSqlSafe(statement.sql.as_str());
         Ok(match self {
@@ -160,6 +163,47 @@ fn acquire_error(error: sqlx::Error) -> DbErr {
         sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
         other => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(other))),
     }
+}
+
+/// Writes the row limit of `statement` into its text when it is the only
+/// parameter: the first page of an unfiltered list (sea-query binds every
+/// LIMIT).
+///
+/// PostgreSQL plans a prepared statement again at every execution while it
+/// has parameters and a plan made once for any values (a generic plan)
+/// looks costlier than the ones made for the values given, which is always
+/// so when the limit is a parameter: the generic plan has to guess the row
+/// count. A statement without parameters is planned once per connection. A
+/// page of commitments with their texts cost the database 128 µs of CPU per
+/// execution, 72 µs with its limit written in. Limits are page sizes (at
+/// most 101), so the statements stay few in each connection's cache of
+/// prepared statements.
+///
+/// A statement with other parameters keeps its limit bound. With the limit
+/// written in, PostgreSQL took the generic plan for a commitment's first
+/// page of comments, which guesses a handful of comments per commitment:
+/// for one with 900 it read them all and sorted them, 0.6 ms where the plan
+/// made for that commitment stops after eleven (0.03 ms).
+fn write_limit_in(statement: &mut Statement) {
+    let Some(Values(values)) = &mut statement.values else {
+        return;
+    };
+    let [Value::BigUnsigned(Some(limit))] = values.as_slice() else {
+        return;
+    };
+    let limit = *limit;
+    let Some(at) = statement.sql.find(" LIMIT $1") else {
+        return;
+    };
+    let end = at + " LIMIT $1".len();
+    // `$1` once, as the limit (no `$10` with one parameter).
+    if statement.sql.matches("$1").count() != 1 {
+        return;
+    }
+    statement
+        .sql
+        .replace_range(at..end, &format!(" LIMIT {limit}"));
+    values.clear();
 }
 
 /// Whether a statement only reads. Statements are built by sea-query, which
@@ -211,6 +255,60 @@ impl ConnectionTrait for Reads {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn statement(sql: &str, values: Vec<Value>) -> Statement {
+        Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+    }
+
+    #[test]
+    fn the_limit_of_a_statement_without_other_parameters_is_written_in() {
+        let mut page = statement(
+            r#"SELECT "c"."id" FROM (SELECT "id" FROM "c" ORDER BY "code" LIMIT $1) AS "c" ORDER BY "c"."code""#,
+            vec![Value::BigUnsigned(Some(26))],
+        );
+        write_limit_in(&mut page);
+        assert_eq!(
+            page.sql,
+            r#"SELECT "c"."id" FROM (SELECT "id" FROM "c" ORDER BY "code" LIMIT 26) AS "c" ORDER BY "c"."code""#
+        );
+        assert_eq!(page.values, Some(Values(Vec::new())));
+    }
+
+    #[test]
+    fn other_parameters_keep_the_limit_bound() {
+        let unchanged = |sql: &str, values: Vec<Value>| {
+            let mut read = statement(sql, values.clone());
+            write_limit_in(&mut read);
+            assert_eq!(
+                (read.sql.as_str(), read.values),
+                (sql, Some(Values(values)))
+            );
+        };
+        // A page after a cursor, and `one()` of a commitment.
+        unchanged(
+            r#"SELECT "id" FROM "c" WHERE "code" > $1 ORDER BY "code" LIMIT $2"#,
+            vec![Value::from("MO0018"), Value::BigUnsigned(Some(26))],
+        );
+        unchanged(
+            r#"SELECT "id" FROM "c" WHERE "id" = $1 LIMIT $2"#,
+            vec![Value::BigInt(Some(7)), Value::BigUnsigned(Some(1))],
+        );
+        // An integer compared, not a limit.
+        unchanged(
+            r#"SELECT "id" FROM "c" WHERE "n" = $1"#,
+            vec![Value::BigUnsigned(Some(3))],
+        );
+        // The limit's parameter used again elsewhere.
+        unchanged(
+            r#"SELECT $1 AS "n" FROM "c" LIMIT $1"#,
+            vec![Value::BigUnsigned(Some(3))],
+        );
+        // A text where a number is expected: left to the database to refuse.
+        unchanged(
+            r#"SELECT "id" FROM "c" LIMIT $1"#,
+            vec![Value::from("1; DROP TABLE c")],
+        );
+    }
 
     #[test]
     fn only_selects_are_reads() {
