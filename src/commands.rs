@@ -447,7 +447,12 @@ async fn staff(database_url: &str, command: StaffCommand) -> Result<(), CommandE
 
 /// Connects and brings the schema up to date.
 async fn open(database_url: &str) -> Result<Database, ConnectError> {
-    let db = Database::connect(database_url).await?;
+    open_pooled(database_url, None).await
+}
+
+/// [`open`], keeping `pool_size` connections (the default when `None`).
+async fn open_pooled(database_url: &str, pool_size: Option<u32>) -> Result<Database, ConnectError> {
+    let db = Database::connect_pooled(database_url, pool_size).await?;
     db.migrate().await?;
     tracing::info!(database = %redact_url(database_url), "database ready");
     Ok(db)
@@ -462,7 +467,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CommandError> 
             addr: args.bind,
             source,
         })?;
-    let db = open(database_url).await?;
+    let db = open_pooled(database_url, args.database_pool_size).await?;
     if args.empty {
         tracing::info!("--empty: the bundled action plan is not loaded");
     } else if let Some(report) = import::load_bundled_if_empty(&db.conn).await? {

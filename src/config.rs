@@ -250,6 +250,12 @@ pub struct ServeArgs {
     #[arg(long, env = "OGP_PULSE_EMPTY")]
     pub empty: bool,
 
+    /// Database connections the server keeps (default 8). A read request
+    /// holds one while it runs, so this is how many requests the database
+    /// works on at once; the others wait their turn in order.
+    #[arg(long, env = "OGP_PULSE_DATABASE_POOL_SIZE", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool_size: Option<u32>,
+
     #[command(flatten)]
     pub api: ApiArgs,
 }

@@ -204,6 +204,29 @@ fn an_unsupported_database_url_is_one_clear_line() {
 }
 
 #[test]
+fn a_pool_of_no_connections_is_refused_before_serving() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut command = ogp_pulse(dir.path());
+    command.args([
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--database-url",
+        &sqlite_url(dir.path()),
+        "--database-pool-size",
+        "0",
+    ]);
+    let finished = run(command, dir.path(), None);
+    // 2: a usage error, as for every flag given a value it does not take.
+    assert_eq!(finished.status.code(), Some(2), "{}", finished.stderr);
+    assert!(
+        finished.stderr.contains("--database-pool-size") && finished.stderr.contains("1..=1000"),
+        "{}",
+        finished.stderr
+    );
+}
+
+#[test]
 fn serve_on_a_port_in_use_fails_cleanly() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind a port");
