@@ -60,6 +60,15 @@ pub enum ConnectError {
     Migration(#[source] DbErr),
 }
 
+/// Connections a pool keeps unless told otherwise. SQLite takes one writer
+/// at a time, and a small pool avoids "database is locked" storms under
+/// concurrent requests. On PostgreSQL a read request holds its connection
+/// while it runs, so the pool is how many requests the database works on at
+/// once; more than its cores can run only adds switching between them. On
+/// two cores, 8 connections served 5-20 % more requests than 20 did, with a
+/// third lower p99 (bench/README.md).
+const DEFAULT_POOL_SIZE: u32 = 8;
+
 impl Database {
     /// Connects to `url` (SQLite files are created when missing).
     pub async fn connect(url: &str) -> Result<Self, ConnectError> {
@@ -106,18 +115,7 @@ impl Database {
             });
         }
         if options.get_max_connections().is_none() {
-            if options.get_url().starts_with("sqlite:") {
-                // One writer at a time is SQLite's rule; a small pool avoids
-                // "database is locked" storms under concurrent requests.
-                options.max_connections(8);
-            } else {
-                // A read request holds its connection while it runs, so the
-                // pool is how many requests PostgreSQL works on at once; more
-                // than its cores can run only adds switching between them.
-                // On two cores, 8 connections served 5-20 % more requests
-                // than 20 did, with a third lower p99 (bench/README.md).
-                options.max_connections(8);
-            }
+            options.max_connections(DEFAULT_POOL_SIZE);
         }
         let mut conn = sea_orm::Database::connect(options)
             .await

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use ogp_pulse::db::{Database, Reads};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
 use crate::support::{TestDatabase, on_both_backends};
 
@@ -41,12 +41,18 @@ fn sql(reads: &Reads, text: &str) -> Statement {
     Statement::from_string(reads.get_database_backend(), text)
 }
 
-async fn count_countries(reads: &Reads) -> i64 {
+/// The one row `text` answers, read through `reads`.
+async fn one_row(reads: &Reads, text: &str) -> QueryResult {
     reads
-        .query_one_raw(sql(reads, "SELECT COUNT(*) AS n FROM country"))
+        .query_one_raw(sql(reads, text))
         .await
-        .expect("count runs")
-        .expect("count answers")
+        .expect("the read runs")
+        .expect("the read answers")
+}
+
+async fn count_countries(reads: &Reads) -> i64 {
+    one_row(reads, "SELECT COUNT(*) AS n FROM country")
+        .await
         .try_get::<i64>("", "n")
         .expect("a count")
 }
@@ -111,15 +117,12 @@ on_both_backends! {
 /// The backend serving a read, and when its transaction started (in
 /// microseconds since the epoch).
 async fn backend_and_transaction_start(reads: &Reads) -> (i32, i64) {
-    let row = reads
-        .query_one_raw(sql(
-            reads,
-            "SELECT pg_backend_pid() AS pid, \
-             CAST(EXTRACT(EPOCH FROM now()) * 1000000 AS BIGINT) AS started",
-        ))
-        .await
-        .expect("the read runs")
-        .expect("the read answers");
+    let row = one_row(
+        reads,
+        "SELECT pg_backend_pid() AS pid, \
+         CAST(EXTRACT(EPOCH FROM now()) * 1000000 AS BIGINT) AS started",
+    )
+    .await;
     (
         row.try_get::<i32>("", "pid").expect("a backend"),
         row.try_get::<i64>("", "started").expect("a start"),
@@ -208,16 +211,14 @@ on_both_backends! {
 /// reading a page of commitments with their texts: (custom plans, generic
 /// plans). A custom plan is made for each execution; a generic one once.
 async fn page_plans(reads: &Reads) -> (i64, i64) {
-    let row = reads
-        .query_one_raw(sql(
-            reads,
-            "SELECT custom_plans, generic_plans FROM pg_prepared_statements \
-             WHERE statement LIKE 'SELECT \"commitment\".\"id\"%' \
-             AND statement LIKE '%\"commitment_translation\"%'",
-        ))
-        .await
-        .expect("the prepared statements are listed")
-        .expect("the page's statement is prepared on the request's connection");
+    // No row: the page's statement is not prepared on this connection.
+    let row = one_row(
+        reads,
+        "SELECT custom_plans, generic_plans FROM pg_prepared_statements \
+         WHERE statement LIKE 'SELECT \"commitment\".\"id\"%' \
+         AND statement LIKE '%\"commitment_translation\"%'",
+    )
+    .await;
     (
         row.try_get::<i64>("", "custom_plans").expect("a count"),
         row.try_get::<i64>("", "generic_plans").expect("a count"),
