@@ -225,6 +225,13 @@ batch_key!(
         read::awaiting_response_of(db, ids)
     }
 );
+batch_key!(
+    /// Both of the above in one statement, for a query showing both; kept
+    /// under their own keys (see [`read::counts_of`]).
+    CommentCountsOn => read::CommentCounts, |db, ids| {
+        read::counts_of(db, ids)
+    }
+);
 batch_key!(UpdateTranslations => Vec<entity::implementation_update_translation::Model>, |db, ids| {
     lookups::grouped::<entity::implementation_update_translation::Entity, _>(
         db,

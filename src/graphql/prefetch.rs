@@ -342,14 +342,19 @@ fn below_commitments<'a>(
         // them (see `SharedCount`).
         let figures = async {
             let shared = shared_counts(loader, look);
-            if shared
+            let by_kind = shared
                 .iter()
-                .any(|count| matches!(count, SharedCount::ByKind(_)))
-            {
-                fetch(loader, ids.iter().copied().map(CommentCountsByKind)).await?;
-            }
-            if shared.contains(&SharedCount::AwaitingResponse) {
-                fetch(loader, ids.iter().copied().map(AwaitingResponseOn)).await?;
+                .any(|count| matches!(count, SharedCount::ByKind(_)));
+            let awaiting = shared.contains(&SharedCount::AwaitingResponse);
+            match (by_kind, awaiting) {
+                (true, true) => comment_counts(loader, ids).await?,
+                (true, false) => {
+                    fetch(loader, ids.iter().copied().map(CommentCountsByKind)).await?;
+                }
+                (false, true) => {
+                    fetch(loader, ids.iter().copied().map(AwaitingResponseOn)).await?;
+                }
+                (false, false) => {}
             }
             Result::<()>::Ok(())
         };
@@ -366,6 +371,21 @@ fn below_commitments<'a>(
         )?;
         Ok(())
     })
+}
+
+/// The comments of commitments `ids` counted by kind and awaiting a
+/// response, in one statement, kept where the figures' resolvers look.
+async fn comment_counts(loader: &RequestLoader, ids: &[i64]) -> Result<()> {
+    let found = read(loader, ids.iter().copied().map(CommentCountsOn)).await?;
+    let mut by_kind = Vec::with_capacity(found.len());
+    let mut awaiting = Vec::with_capacity(found.len());
+    for (CommentCountsOn(id), counts) in found {
+        by_kind.push((CommentCountsByKind(id), counts.by_kind));
+        awaiting.push((AwaitingResponseOn(id), counts.awaiting_response));
+    }
+    loader.feed_many(by_kind).await;
+    loader.feed_many(awaiting).await;
+    Ok(())
 }
 
 /// The feedback figures `look`, a commitment's selection, shows: those of
