@@ -15,9 +15,14 @@
 //! through the pool as before, committed at once. The statements are counted
 //! and traced here, as the pool's instrumentation does for its own.
 //!
-//! Reads resolved side by side take turns on the connection. Sending them
-//! to the pool meanwhile was tried: under load every pooled connection ended
-//! up held by a request waiting for a second one, and the service stalled.
+//! Reads resolved side by side take turns on the request's connections.
+//! Waiting for a second connection from the pool was tried: under load every
+//! pooled connection ended up held by a request waiting for a second one,
+//! and the service stalled. A request may still take more connections, but
+//! only idle ones, never waiting for them, and only while more than half the
+//! pool is idle (see [`borrow`]): at light load, a commitment's dozen
+//! reads run side by side instead of one after the other, and under load
+//! every request keeps to its one connection as before.
 
 use std::sync::Arc;
 
@@ -25,10 +30,10 @@ use sea_orm::{
     ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
     RuntimeErr, Statement, Value,
     sea_query::Values,
-    sqlx::{self, AssertSqlSafe, Postgres, Sqlite, pool::PoolConnection},
+    sqlx::{self, AssertSqlSafe, Pool, Postgres, Sqlite, pool::PoolConnection},
 };
 use sea_query_sqlx::SqlxValues;
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::Notify;
 
 use super::Statements;
 
@@ -36,14 +41,14 @@ use super::Statements;
 #[derive(Clone, Debug)]
 pub struct Reads {
     pool: DatabaseConnection,
-    /// The request's own connection, taken at its first read; none when
+    /// The request's own connections, taken at its first read; none when
     /// every statement goes through the pool.
     pinned: Option<Arc<Pinned>>,
 }
 
 #[derive(Debug)]
 struct Pinned {
-    connection: OnceCell<Mutex<Connection>>,
+    held: Held,
     statements: Statements,
 }
 
@@ -51,6 +56,24 @@ struct Pinned {
 enum Connection {
     Postgres(PoolConnection<Postgres>),
     Sqlite(PoolConnection<Sqlite>),
+}
+
+/// The connections a request holds for its reads: the one it takes at its
+/// first read, and those it borrowed while the pool had them idle. All go
+/// back to the pool when the request ends.
+#[derive(Debug, Default)]
+struct Held {
+    state: std::sync::Mutex<HeldState>,
+    /// Woken when a connection is given back (or the first could not be had).
+    returned: Notify,
+}
+
+#[derive(Debug, Default)]
+struct HeldState {
+    /// Held and not running a statement.
+    idle: Vec<Connection>,
+    /// Held, idle or running a statement (or being taken from the pool).
+    count: usize,
 }
 
 impl Reads {
@@ -62,11 +85,11 @@ impl Reads {
         Self { pool, pinned: None }
     }
 
-    /// A read operation's reads on one connection of their own, counted in
+    /// A read operation's reads on connections of their own, counted in
     /// `statements`.
     pub(crate) fn pinned(pool: DatabaseConnection, statements: Statements) -> Self {
         let pinned = Pinned {
-            connection: OnceCell::new(),
+            held: Held::default(),
             statements,
         };
         Self {
@@ -75,41 +98,158 @@ impl Reads {
         }
     }
 
-    /// The request's own connection for `statement`, taken now if this is
-    /// the first read; `None` when the statement goes through the pool.
-    async fn pinned_for(
+    /// The request's connections, when `statement` is to run on one of them;
+    /// `None` when it goes through the pool.
+    fn pinned_for(&self, statement: &Statement) -> Option<&Pinned> {
+        let pinned = self.pinned.as_deref()?;
+        is_select(&statement.sql).then_some(pinned)
+    }
+
+    /// Runs a read on one of the request's connections, counted and traced.
+    async fn fetch_pinned(
         &self,
-        statement: &Statement,
-    ) -> Result<Option<(&Mutex<Connection>, &Statements)>, DbErr> {
-        let Some(pinned) = &self.pinned else {
-            return Ok(None);
+        pinned: &Pinned,
+        mut statement: Statement,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        let mut lent = pinned.held.take(&self.pool).await?;
+        let rows = match lent.connection.as_mut() {
+            Some(connection) => connection.fetch(&mut statement).await,
+            None => Err(sqlx::Error::PoolClosed),
         };
-        if !is_select(&statement.sql) {
-            return Ok(None);
-        }
-        let connection = pinned
-            .connection
-            .get_or_try_init(|| async {
-                let connection = match self.pool.get_database_backend() {
-                    DbBackend::Postgres => Connection::Postgres(
-                        self.pool
-                            .get_postgres_connection_pool()
-                            .acquire()
-                            .await
-                            .map_err(acquire_error)?,
-                    ),
-                    _ => Connection::Sqlite(
-                        self.pool
-                            .get_sqlite_connection_pool()
-                            .acquire()
-                            .await
-                            .map_err(acquire_error)?,
-                    ),
+        drop(lent);
+        pinned.statements.note(&statement.sql, rows.is_err());
+        rows.map_err(|error| DbErr::Query(RuntimeErr::SqlxError(Arc::new(error))))
+    }
+}
+
+impl Held {
+    /// A connection to run one statement on: an idle one of the request's;
+    /// else one borrowed from the pool (see [`borrow`]); else, at the
+    /// request's first read, one from the pool, waiting for it if need be;
+    /// else the next of the request's own to be given back.
+    async fn take<'a>(&'a self, pool: &DatabaseConnection) -> Result<Lent<'a>, DbErr> {
+        loop {
+            // Asked for before looking, so that a connection given back
+            // meanwhile wakes this read.
+            let returned = self.returned.notified();
+            let first = {
+                let Ok(mut state) = self.state.lock() else {
+                    return Err(DbErr::Custom(
+                        "a request's connections were lost".to_owned(),
+                    ));
                 };
-                Ok::<_, DbErr>(Mutex::new(connection))
-            })
-            .await?;
-        Ok(Some((connection, &pinned.statements)))
+                if let Some(connection) = state.idle.pop() {
+                    return Ok(self.lend(connection));
+                }
+                if state.count > 0 {
+                    if let Some(connection) = borrow(pool) {
+                        state.count += 1;
+                        return Ok(self.lend(connection));
+                    }
+                    false
+                } else {
+                    state.count = 1;
+                    true
+                }
+            };
+            if first {
+                let opening = Opening(Some(self));
+                let connection = acquire(pool).await?;
+                opening.done();
+                return Ok(self.lend(connection));
+            }
+            returned.await;
+        }
+    }
+
+    fn lend(&self, connection: Connection) -> Lent<'_> {
+        Lent {
+            held: self,
+            connection: Some(connection),
+        }
+    }
+
+    fn give_back(&self, connection: Connection) {
+        if let Ok(mut state) = self.state.lock() {
+            state.idle.push(connection);
+        }
+        self.returned.notify_one();
+    }
+}
+
+/// The request's first connection being taken from the pool. Should that
+/// fail or be abandoned, the reads waiting for it are woken to try for
+/// themselves.
+struct Opening<'a>(Option<&'a Held>);
+
+impl Opening<'_> {
+    fn done(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Opening<'_> {
+    fn drop(&mut self) {
+        if let Some(held) = self.0.take() {
+            if let Ok(mut state) = held.state.lock() {
+                state.count = state.count.saturating_sub(1);
+            }
+            held.returned.notify_waiters();
+        }
+    }
+}
+
+/// One of the request's connections, running a statement; given back to the
+/// request when dropped, also when the statement was abandoned midway (sqlx
+/// finishes reading its answer before the next statement).
+struct Lent<'a> {
+    held: &'a Held,
+    connection: Option<Connection>,
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            self.held.give_back(connection);
+        }
+    }
+}
+
+/// A connection of the pool, waiting for one if none is free.
+async fn acquire(pool: &DatabaseConnection) -> Result<Connection, DbErr> {
+    Ok(match pool.get_database_backend() {
+        DbBackend::Postgres => Connection::Postgres(
+            pool.get_postgres_connection_pool()
+                .acquire()
+                .await
+                .map_err(acquire_error)?,
+        ),
+        _ => Connection::Sqlite(
+            pool.get_sqlite_connection_pool()
+                .acquire()
+                .await
+                .map_err(acquire_error)?,
+        ),
+    })
+}
+
+/// An idle connection of the pool, if more than half of its connections
+/// are idle; never waits. Half stay for the requests that arrive meanwhile,
+/// which would otherwise wait for this one to end: under load nothing is
+/// borrowed, at light load a request's reads spread over a few connections.
+fn borrow(pool: &DatabaseConnection) -> Option<Connection> {
+    fn from<DB: sqlx::Database>(pool: &Pool<DB>) -> Option<PoolConnection<DB>> {
+        let size = pool.options().get_max_connections();
+        let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+        if idle.saturating_mul(2) > size {
+            pool.try_acquire()
+        } else {
+            None
+        }
+    }
+    match pool.get_database_backend() {
+        DbBackend::Postgres => from(pool.get_postgres_connection_pool()).map(Connection::Postgres),
+        _ => from(pool.get_sqlite_connection_pool()).map(Connection::Sqlite),
     }
 }
 
@@ -142,17 +282,6 @@ where
     QueryResult: From<R>,
 {
     rows.into_iter().map(QueryResult::from).collect()
-}
-
-/// Runs a read on the request's connection, counted and traced.
-async fn fetch_pinned(
-    connection: &Mutex<Connection>,
-    statements: &Statements,
-    mut statement: Statement,
-) -> Result<Vec<QueryResult>, DbErr> {
-    let rows = connection.lock().await.fetch(&mut statement).await;
-    statements.note(&statement.sql, rows.is_err());
-    rows.map_err(|error| DbErr::Query(RuntimeErr::SqlxError(Arc::new(error))))
 }
 
 /// The error sea-orm gives when no connection can be had, so that callers
@@ -231,19 +360,19 @@ impl ConnectionTrait for Reads {
     }
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self.pinned_for(&statement).await? {
+        match self.pinned_for(&statement) {
             None => self.pool.query_one_raw(statement).await,
-            Some((connection, statements)) => {
-                let rows = fetch_pinned(connection, statements, statement).await?;
+            Some(pinned) => {
+                let rows = self.fetch_pinned(pinned, statement).await?;
                 Ok(rows.into_iter().next())
             }
         }
     }
 
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self.pinned_for(&statement).await? {
+        match self.pinned_for(&statement) {
             None => self.pool.query_all_raw(statement).await,
-            Some((connection, statements)) => fetch_pinned(connection, statements, statement).await,
+            Some(pinned) => self.fetch_pinned(pinned, statement).await,
         }
     }
 

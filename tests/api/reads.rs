@@ -114,6 +114,88 @@ on_both_backends! {
     }
 }
 
+const SLOW_COUNT: i64 = 300_000;
+
+/// A read that keeps its connection busy for a while (tens of
+/// milliseconds), so that another read starts while it runs.
+async fn slow_count(reads: &Reads) -> i64 {
+    let text = format!(
+        "SELECT COUNT(*) AS n FROM (WITH RECURSIVE n(x) AS \
+         (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < {SLOW_COUNT}) SELECT x FROM n) AS counted"
+    );
+    one_row(reads, &text)
+        .await
+        .try_get::<i64>("", "n")
+        .expect("a count")
+}
+
+/// Takes `count` connections of the pool, opening them as needed, kept
+/// until the answer is dropped.
+async fn hold(db: &Database, count: usize) -> Vec<Box<dyn std::any::Any + Send>> {
+    let mut held: Vec<Box<dyn std::any::Any + Send>> = Vec::new();
+    for _ in 0..count {
+        match db.conn.get_database_backend() {
+            DbBackend::Postgres => held.push(Box::new(
+                db.conn
+                    .get_postgres_connection_pool()
+                    .acquire()
+                    .await
+                    .expect("a connection"),
+            )),
+            _ => held.push(Box::new(
+                db.conn
+                    .get_sqlite_connection_pool()
+                    .acquire()
+                    .await
+                    .expect("a connection"),
+            )),
+        }
+    }
+    held
+}
+
+on_both_backends! {
+    async fn reads_side_by_side_borrow_idle_connections_only_while_the_pool_is_idle(backend: Backend) {
+        let database = TestDatabase::with_pool(backend, 8).await;
+        let db = &database.db;
+        // Every connection of the pool open and idle.
+        drop(hold(db, 8).await);
+        until_lent(db, 0).await;
+
+        let reads = db.pinned_reads();
+        let counts = futures_util::join!(slow_count(&reads), count_countries(&reads));
+        assert_eq!(counts, (SLOW_COUNT, 0));
+        assert_eq!(lent(db), 2, "the second read borrowed an idle connection");
+        for _ in 0..3 {
+            assert_eq!(count_countries(&reads).await, 0);
+        }
+        assert_eq!(lent(db), 2, "reads one after the other borrow nothing more");
+        let counts = futures_util::join!(
+            slow_count(&reads),
+            slow_count(&reads),
+            slow_count(&reads),
+            slow_count(&reads),
+            slow_count(&reads),
+            slow_count(&reads),
+        );
+        assert_eq!(counts, (SLOW_COUNT, SLOW_COUNT, SLOW_COUNT, SLOW_COUNT, SLOW_COUNT, SLOW_COUNT));
+        assert_eq!(lent(db), 4, "half the pool stays idle for other requests");
+        drop(reads);
+        until_lent(db, 0).await;
+
+        // Five of eight taken elsewhere: fewer than half idle, so a request
+        // keeps to its one connection.
+        let busy = hold(db, 5).await;
+        let reads = db.pinned_reads();
+        let counts = futures_util::join!(slow_count(&reads), count_countries(&reads));
+        assert_eq!(counts, (SLOW_COUNT, 0));
+        assert_eq!(lent(db), 6, "the reads took turns on one connection");
+        drop(reads);
+        drop(busy);
+        until_lent(db, 0).await;
+    }
+}
+
 /// The backend serving a read, and when its transaction started (in
 /// microseconds since the epoch).
 async fn backend_and_transaction_start(reads: &Reads) -> (i32, i64) {
