@@ -22,7 +22,7 @@
 use std::{
     sync::{
         Arc, Weak,
-        atomic::{AtomicU8, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -308,6 +308,13 @@ pub struct ResponseCache {
     /// Areas written while Redis could not be told.
     unannounced: AtomicU8,
     counts: CacheCounters,
+    /// Whether look-ups may go ahead: cleared by `watch_external_writes`
+    /// until its watcher has read the versions it compares with. A response
+    /// cached before that read, and a write around the API between the two,
+    /// would never be noticed: the watcher would take the write's version
+    /// for where it started.
+    baseline_known: AtomicBool,
+    baseline_read: tokio::sync::Notify,
 }
 
 fn flights() -> moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>> {
@@ -355,6 +362,8 @@ impl ResponseCache {
             flights: flights(),
             unannounced: AtomicU8::new(0),
             counts,
+            baseline_known: AtomicBool::new(true),
+            baseline_read: tokio::sync::Notify::new(),
         }
     }
 
@@ -385,6 +394,8 @@ impl ResponseCache {
             flights: flights(),
             unannounced: AtomicU8::new(0),
             counts,
+            baseline_known: AtomicBool::new(true),
+            baseline_read: tokio::sync::Notify::new(),
         }
     }
 
@@ -412,6 +423,24 @@ impl ResponseCache {
     }
 
     /// Looks `key` up and checks it against the current versions.
+    /// Waits for the watcher of external writes to know where it starts.
+    async fn until_baseline_known(&self) {
+        loop {
+            let read = self.baseline_read.notified();
+            if self.baseline_known.load(Ordering::Acquire) {
+                return;
+            }
+            read.await;
+        }
+    }
+
+    fn set_baseline_known(&self, known: bool) {
+        self.baseline_known.store(known, Ordering::Release);
+        if known {
+            self.baseline_read.notify_waiters();
+        }
+    }
+
     pub async fn lookup(&self, key: &str) -> Lookup {
         self.look(key, true).await
     }
@@ -423,6 +452,9 @@ impl ResponseCache {
     }
 
     async fn look(&self, key: &str, count_miss: bool) -> Lookup {
+        if !self.baseline_known.load(Ordering::Acquire) {
+            self.until_baseline_known().await;
+        }
         let found = match &self.store {
             Store::Local { entries, versions } => {
                 let current = versions.each_ref().map(|v| v.load(Ordering::Acquire));
@@ -611,9 +643,19 @@ async fn external_versions(db: &DatabaseConnection) -> Result<Vec<(String, i64)>
 
 /// Watches the versions written by `note_external_write` for as long as the
 /// cache lives, and bumps the areas that moved.
+///
+/// Look-ups wait until the watcher has read where it starts. Should that read
+/// fail, they go ahead, and the first read that succeeds counts every area
+/// as moved.
 pub fn watch_external_writes(cache: Weak<ResponseCache>, db: DatabaseConnection) {
+    if let Some(cache) = cache.upgrade() {
+        cache.set_baseline_known(false);
+    }
     tokio::spawn(async move {
         let mut seen = external_versions(&db).await.ok();
+        if let Some(cache) = cache.upgrade() {
+            cache.set_baseline_known(true);
+        }
         loop {
             tokio::time::sleep(EXTERNAL_WRITES_EVERY).await;
             let Some(cache) = cache.upgrade() else {

@@ -144,3 +144,46 @@ on_both_backends! {
         assert_eq!(on_b["commitment"]["title"], "Renamed on A", "B sees A's write at once");
     }
 }
+
+// An instance caches nothing before it knows the versions of the writes made
+// around the API it starts from: otherwise a response cached first, then an
+// import, then that first read, and the import would never be noticed.
+on_both_backends! {
+    async fn nothing_is_looked_up_before_the_watcher_knows_where_it_starts(backend: Backend) {
+        use futures_util::FutureExt;
+        use ogp_pulse::response_cache::{Lookup, ResponseCache, watch_external_writes};
+
+        let database = crate::support::TestDatabase::with_pool(backend, 1).await;
+        let db = &database.db;
+        let metrics = ogp_pulse::metrics::Metrics::new();
+        let cache = std::sync::Arc::new(ResponseCache::in_process(
+            Duration::from_secs(60),
+            1 << 20,
+            metrics.cache_counters(),
+        ));
+        // The pool's one connection taken: the watcher cannot read yet.
+        let held = match backend {
+            Backend::Postgres => {
+                let connection = db.conn.get_postgres_connection_pool().acquire().await;
+                Box::new(connection.expect("a connection")) as Box<dyn std::any::Any + Send>
+            }
+            _ => {
+                let connection = db.conn.get_sqlite_connection_pool().acquire().await;
+                Box::new(connection.expect("a connection")) as Box<dyn std::any::Any + Send>
+            }
+        };
+        watch_external_writes(std::sync::Arc::downgrade(&cache), db.background.clone());
+        let mut waiting = Box::pin(cache.lookup("key"));
+        assert!((&mut waiting).now_or_never().is_none(), "a look-up went ahead of the watcher");
+        tokio::task::yield_now().await;
+        assert!((&mut waiting).now_or_never().is_none(), "a look-up went ahead of the watcher");
+
+        drop(held);
+        let found = tokio::time::timeout(Duration::from_secs(10), waiting)
+            .await
+            .expect("the look-up goes ahead once the watcher has read");
+        assert!(matches!(found, Lookup::Miss(_)), "an empty cache misses");
+        // And from then on, at once.
+        assert!(matches!(cache.lookup("key").now_or_never(), Some(Lookup::Miss(_))));
+    }
+}
