@@ -249,16 +249,23 @@ pub(crate) fn comments_on(commitment_id: i64) -> Select<feedback::Entity> {
 
 /// The published comments (replies not counted) of commitments `ids`.
 fn comments_on_any(ids: &[i64]) -> Select<feedback::Entity> {
-    let on = feedback::Column::CommitmentId;
-    let on = match ids {
+    published()
+        .filter(on_commitments(
+            Expr::col((feedback::Entity, feedback::Column::CommitmentId)),
+            ids,
+        ))
+        .filter(feedback::Column::ParentId.is_null())
+}
+
+/// `commitment` (a commitment id column) is one of `ids`.
+fn on_commitments(commitment: Expr, ids: &[i64]) -> SimpleExpr {
+    use sea_orm::sea_query::ExprTrait;
+    match ids {
         // `=`, not `IN (…)`: the statements of single commitments stay as
         // they were, and with them the plans PostgreSQL keeps for them.
-        [id] => on.eq(*id),
-        _ => on.is_in(ids.iter().copied()),
-    };
-    published()
-        .filter(on)
-        .filter(feedback::Column::ParentId.is_null())
+        [id] => commitment.eq(*id),
+        _ => commitment.is_in(ids.iter().copied()),
+    }
 }
 
 #[derive(FromQueryResult)]
@@ -352,14 +359,13 @@ pub async fn counts_of<C: ConnectionTrait>(
         return Ok(counts);
     }
     let reply = Alias::new("official_reply");
-    let on = Expr::col((reply.clone(), feedback::Column::CommitmentId));
     let answered = Query::select()
         .column((reply.clone(), feedback::Column::ParentId))
         .from_as(feedback::Entity, reply.clone())
-        .and_where(match ids {
-            [id] => on.eq(*id),
-            _ => on.is_in(ids.iter().copied()),
-        })
+        .and_where(on_commitments(
+            Expr::col((reply.clone(), feedback::Column::CommitmentId)),
+            ids,
+        ))
         .and_where(official_of(reply.clone(), true))
         .and_where(Expr::col((reply, feedback::Column::ParentId)).is_not_null())
         .to_owned();
