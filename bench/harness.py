@@ -510,7 +510,7 @@ class Harness:
             peer_bodies = {w: self.postgraphile_body(w, peer_variables[w]) for w in ("Q1", "Q2", "Q3", "Q4")}
             self.checks.append((f"PostGraphile {scale}", "Q1-Q4 answer the same commitments, comments and page as ogp-pulse"))
         self.warm_up(list(servers.values()) + ([postgraphile] if postgraphile else []),
-                     reads, bodies, peer_bodies)
+                     reads, bodies, peer_bodies, scale)
         for round_ in range(1, self.args.rounds + 1):
             for workload in reads:
                 for connections in self.args.connections:
@@ -547,11 +547,14 @@ class Harness:
             self.measure_export(servers["ogp-pg"], scale)
         self.stop_all()
 
-    def warm_up(self, servers, reads, bodies, peer_bodies):
+    def warm_up(self, servers, reads, bodies, peer_bodies, scale):
         """Serves every read workload on every server once before the rounds:
         PostGraphile's JavaScript is compiled as it runs, and its first rounds
         were measured at three quarters of its later speed; every server's
-        pool and the database's caches fill the same way."""
+        pool and the database's caches fill the same way. The scaling runs'
+        servers too: started cold, their first round at one connection ran
+        on a pool that had not opened its connections, and the stress scale's
+        p50 looked 1.5 times the small scale's (bench/README, tenth round)."""
         seconds = self.args.server_warmup
         if seconds <= 0:
             return
@@ -562,16 +565,18 @@ class Harness:
                 body = peer_bodies.get(workload) if is_peer else bodies[workload]
                 if body is not None:
                     self.wrk(server, body, connections, seconds)
-        self.checks.append(("warm-up", f"every server served each read workload for {seconds:g} s "
-                                       f"at {connections} connections before the first round"))
+        self.checks.append((f"warm-up {scale}", f"every server served each read workload for {seconds:g} s "
+                                                f"at {connections} connections before the first round"))
 
     def run_scaling(self, scale, variants):
         servers = {name: self.start_ogp(name, scale) for name in variants if name in ("ogp-pg", "ogp-sqlite")}
         for server in servers.values():
             variables, _ = self.prepare(server, scale)
         bodies = {w: self.body_file(w, variables[w]) for w in SCALING_WORKLOADS}
+        workloads = [w for w in SCALING_WORKLOADS if w in self.args.workloads]
+        self.warm_up(list(servers.values()), workloads, bodies, {}, scale)
         for round_ in range(1, self.args.rounds + 1):
-            for workload in [w for w in SCALING_WORKLOADS if w in self.args.workloads]:
+            for workload in workloads:
                 for connections in self.args.connections:
                     for server in servers.values():
                         self.measure(server, workload, bodies[workload], connections, scale, round_)
