@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use ogp_pulse::db::{Database, Reads};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
-use crate::support::{TestDatabase, on_both_backends};
+use crate::support::{TestDatabase, hold, on_both_backends};
 
 /// Connections of the pool now lent out.
 fn lent(db: &Database) -> u32 {
@@ -127,31 +127,6 @@ async fn slow_count(reads: &Reads) -> i64 {
         .await
         .try_get::<i64>("", "n")
         .expect("a count")
-}
-
-/// Takes `count` connections of the pool, opening them as needed, kept
-/// until the answer is dropped.
-async fn hold(db: &Database, count: usize) -> Vec<Box<dyn std::any::Any + Send>> {
-    let mut held: Vec<Box<dyn std::any::Any + Send>> = Vec::new();
-    for _ in 0..count {
-        match db.conn.get_database_backend() {
-            DbBackend::Postgres => held.push(Box::new(
-                db.conn
-                    .get_postgres_connection_pool()
-                    .acquire()
-                    .await
-                    .expect("a connection"),
-            )),
-            _ => held.push(Box::new(
-                db.conn
-                    .get_sqlite_connection_pool()
-                    .acquire()
-                    .await
-                    .expect("a connection"),
-            )),
-        }
-    }
-    held
 }
 
 on_both_backends! {

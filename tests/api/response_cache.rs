@@ -162,16 +162,7 @@ on_both_backends! {
             metrics.cache_counters(),
         ));
         // The pool's one connection taken: the watcher cannot read yet.
-        let held = match backend {
-            Backend::Postgres => {
-                let connection = db.conn.get_postgres_connection_pool().acquire().await;
-                Box::new(connection.expect("a connection")) as Box<dyn std::any::Any + Send>
-            }
-            _ => {
-                let connection = db.conn.get_sqlite_connection_pool().acquire().await;
-                Box::new(connection.expect("a connection")) as Box<dyn std::any::Any + Send>
-            }
-        };
+        let held = crate::support::hold(db, 1).await;
         watch_external_writes(std::sync::Arc::downgrade(&cache), db.background.clone());
         let mut waiting = Box::pin(cache.lookup("key"));
         assert!((&mut waiting).now_or_never().is_none(), "a look-up went ahead of the watcher");

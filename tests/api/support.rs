@@ -571,3 +571,28 @@ pub const DATASETS: [&str; 6] = [
     "responses",
     "awareness",
 ];
+
+/// Takes `count` connections of the pool, opening them as needed, kept
+/// until the answer is dropped.
+pub async fn hold(db: &Database, count: usize) -> Vec<Box<dyn std::any::Any + Send>> {
+    let mut held: Vec<Box<dyn std::any::Any + Send>> = Vec::new();
+    for _ in 0..count {
+        match db.conn.get_database_backend() {
+            sea_orm::DbBackend::Postgres => held.push(Box::new(
+                db.conn
+                    .get_postgres_connection_pool()
+                    .acquire()
+                    .await
+                    .expect("a connection"),
+            )),
+            _ => held.push(Box::new(
+                db.conn
+                    .get_sqlite_connection_pool()
+                    .acquire()
+                    .await
+                    .expect("a connection"),
+            )),
+        }
+    }
+    held
+}
