@@ -424,7 +424,10 @@ async fn cached(
             touched.read(),
             versions,
         );
+        let gzip = entry.gzip.clone();
         cache.store(key, entry).await;
+        drop(computing);
+        return Answer { gzip, ..answer };
     }
     drop(computing);
     answer
@@ -461,6 +464,10 @@ async fn run(state: &AppState, mut request: async_graphql::Request) -> async_gra
 /// A GraphQL answer ready to send.
 struct Answer {
     body: bytes::Bytes,
+    /// The body gzip-compressed, when the answer was kept by the cache
+    /// (compressed once there); answers computed for one request go out
+    /// as they are, not compressed on the busy path.
+    gzip: Option<bytes::Bytes>,
     /// No errors: it may be kept.
     ok: bool,
     /// Seconds it may be kept without asking, from the schema's hints.
@@ -489,6 +496,7 @@ impl Answer {
         });
         Self {
             body: body.into(),
+            gzip: None,
             ok,
             max_age,
             etag: None,
@@ -499,6 +507,7 @@ impl Answer {
     fn cached(entry: &CachedResponse) -> Self {
         Self {
             body: entry.body.clone(),
+            gzip: entry.gzip.clone(),
             ok: true,
             max_age: entry.max_age,
             etag: Some(entry.etag.clone()),
@@ -515,11 +524,24 @@ impl Answer {
             (true, _) => "public, no-cache".to_owned(),
             (false, _) => "no-store".to_owned(),
         };
+        let gzip = self.gzip.filter(|_| {
+            http.header(header::ACCEPT_ENCODING)
+                .is_some_and(accepts_gzip)
+        });
         let mut builder = Response::builder()
-            .header(header::VARY, "Accept-Language, Authorization")
+            .header(
+                header::VARY,
+                "Accept-Language, Authorization, Accept-Encoding",
+            )
             .header(header::CACHE_CONTROL, cache_control);
         if keepable {
             let etag = self.etag.unwrap_or_else(|| etag_of(&self.body));
+            // Each encoding of a body is a representation of its own, with
+            // a validator of its own.
+            let etag = match gzip {
+                Some(_) => gzip_etag(&etag),
+                None => etag,
+            };
             let unchanged = http.header(header::IF_NONE_MATCH).is_some_and(|tags| {
                 tags.split(',')
                     .any(|tag| tag.trim() == etag || tag.trim() == "*")
@@ -529,11 +551,41 @@ impl Answer {
                 return builder.status(StatusCode::NOT_MODIFIED).finish();
             }
         }
-        builder
+        let builder = builder
             .status(StatusCode::OK)
-            .content_type("application/json")
-            .body(self.body)
+            .content_type("application/json");
+        match gzip {
+            Some(gzip) => builder.header(header::CONTENT_ENCODING, "gzip").body(gzip),
+            None => builder.body(self.body),
+        }
     }
+}
+
+/// The validator of a body's gzip encoding, from that of the body.
+fn gzip_etag(etag: &str) -> String {
+    format!("\"{}-gzip\"", etag.trim_matches('"'))
+}
+
+/// Whether an `Accept-Encoding` header accepts gzip: named, or by `*`,
+/// with a weight above zero (`gzip;q=0` refuses it).
+fn accepts_gzip(header: &str) -> bool {
+    let mut named = None;
+    let mut any = None;
+    for coding in header.split(',') {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or_default().trim();
+        let weight = parts
+            .filter_map(|parameter| parameter.trim().strip_prefix("q="))
+            .filter_map(|q| q.trim().parse::<f32>().ok())
+            .next_back()
+            .unwrap_or(1.0);
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            named = Some(weight > 0.0);
+        } else if name == "*" {
+            any = Some(weight > 0.0);
+        }
+    }
+    named.or(any).unwrap_or(false)
 }
 
 /// Who makes the request: anonymous without `Authorization`, a staff member
@@ -738,7 +790,7 @@ pub async fn log_request<E: Endpoint>(next: E, request: Request) -> poem::Result
 
 #[cfg(test)]
 mod tests {
-    use super::{Request, client_address};
+    use super::{Request, accepts_gzip, client_address, gzip_etag};
 
     #[test]
     fn client_address_believes_only_trusted_proxies() {
@@ -752,5 +804,33 @@ mod tests {
         assert_eq!(client_address(&request, 2), "198.51.100.7");
         // More proxies claimed than entries: fall back to the peer.
         assert_eq!(client_address(&request, 4), "");
+    }
+
+    #[test]
+    fn gzip_is_sent_only_where_it_is_accepted() {
+        for accepted in [
+            "gzip",
+            "gzip, deflate, br, zstd",
+            "br;q=1.0, GZIP;q=0.5",
+            "deflate, *",
+            "x-gzip",
+        ] {
+            assert!(accepts_gzip(accepted), "{accepted}");
+        }
+        for refused in [
+            "",
+            "identity",
+            "br, deflate",
+            "gzip;q=0",
+            "*, gzip;q=0",
+            "gzip ; q=0.0",
+        ] {
+            assert!(!accepts_gzip(refused), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_gzip_encoding_has_a_validator_of_its_own() {
+        assert_eq!(gzip_etag("\"0a1b\""), "\"0a1b-gzip\"");
     }
 }

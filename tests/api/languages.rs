@@ -41,7 +41,7 @@ on_both_backends! {
         assert_eq!(c["milestones"][0], json!({ "title": "Élaboration d'un plan de communication", "language": "fr" }));
         assert_eq!(c["milestones"][1], json!({ "title": "Implementation of the communication plan", "language": "en" }));
         assert_eq!(c["leadInstitution"]["language"], "fr");
-        assert_eq!(reply.headers.get("vary").and_then(|v| v.to_str().ok()), Some("Accept-Language, Authorization"));
+        assert_eq!(reply.headers.get("vary").and_then(|v| v.to_str().ok()), Some("Accept-Language, Authorization, Accept-Encoding"));
     }
 
     async fn the_lang_parameter_overrides_the_header(backend: Backend) {

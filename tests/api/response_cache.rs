@@ -3,13 +3,16 @@
 //! instance), only what a write touched is dropped, concurrent misses run
 //! once, and staff never get a cached answer.
 
-use std::time::Duration;
+use std::{io::Read, time::Duration};
 
 use futures_util::future::join_all;
 use ogp_pulse::{config::ApiArgs, import, staff::Role};
+use poem::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Backend, Reply, TestApp, TestRedis, bundled_json, mo0018, on_both_backends};
+use crate::support::{
+    Backend, Reply, TestApp, TestRedis, bundled_json, encode, mo0018, on_both_backends,
+};
 
 const TITLE: &str = r#"{ commitment(code: "MO0018") { title milestones { title } } }"#;
 const FEEDBACK_COUNT: &str = r#"{ commitment(code: "MO0018") { feedback { totalCount } } }"#;
@@ -30,6 +33,49 @@ async fn bundled_with(backend: Backend, api: ApiArgs) -> TestApp {
         .await
         .expect("bundled data");
     app
+}
+
+/// Every commitment of the plan with its milestones: an answer of several
+/// kilobytes, worth compressing.
+const PLAN_PAGE: &str =
+    "{ commitments(first: 24) { nodes { code title milestones { title endDate } } } }";
+
+/// A raw answer: status, headers and the bytes as sent.
+async fn ask_raw(
+    app: &TestApp,
+    query: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let mut request = app
+        .client
+        .post("/graphql")
+        .header("content-type", "application/json")
+        .body(json!({ "query": query }).to_string());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await;
+    let status = response.0.status();
+    let headers = response.0.headers().clone();
+    let bytes = response
+        .0
+        .into_body()
+        .into_bytes()
+        .await
+        .expect("response body");
+    (status, headers, bytes.to_vec())
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut plain)
+        .expect("a gzip body");
+    plain
 }
 
 fn generous() -> ApiArgs {
@@ -142,6 +188,77 @@ on_both_backends! {
         assert_eq!(renamed.data()["updateCommitment"]["title"], "Renamed on A");
         let (on_b, _) = read(&b, TITLE).await;
         assert_eq!(on_b["commitment"]["title"], "Renamed on A", "B sees A's write at once");
+    }
+
+    async fn cached_answers_go_out_gzip_compressed_to_clients_that_accept_it(backend: Backend) {
+        let app = bundled_with(backend, generous()).await;
+        let browser = [("accept-encoding", "gzip, deflate, br")];
+        // Computed and kept: the first answer is compressed already.
+        let (status, headers, first) = ask_raw(&app, PLAN_PAGE, &browser).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
+        assert!(header(&headers, "vary").is_some_and(|vary| vary.contains("Accept-Encoding")), "{headers:?}");
+        let plain = gunzip(&first);
+        let data: Value = serde_json::from_slice(&plain).expect("JSON inside");
+        assert_eq!(data["data"]["commitments"]["nodes"].as_array().map(Vec::len), Some(24));
+        assert!(first.len() * 2 < plain.len(), "{} bytes compressed from {}", first.len(), plain.len());
+
+        // From the cache: the same bytes, compressed or not as asked.
+        let before = app.database.db.statements_run();
+        let (_, headers, again) = ask_raw(&app, PLAN_PAGE, &browser).await;
+        assert_eq!((header(&headers, "content-encoding"), gunzip(&again)), (Some("gzip"), plain.clone()));
+        for refusing in [&[][..], &[("accept-encoding", "br, deflate")][..], &[("accept-encoding", "gzip;q=0, *")][..]] {
+            let (_, headers, bytes) = ask_raw(&app, PLAN_PAGE, refusing).await;
+            assert_eq!((header(&headers, "content-encoding"), &bytes), (None, &plain), "{refusing:?}");
+        }
+        assert_eq!(app.database.db.statements_run(), before, "all answered from the cache");
+
+        // A short answer goes out as it is.
+        ask_raw(&app, TITLE, &browser).await;
+        let (_, headers, bytes) = ask_raw(&app, TITLE, &browser).await;
+        assert_eq!(header(&headers, "content-encoding"), None);
+        let short: Value = serde_json::from_slice(&bytes).expect("plain JSON");
+        assert!(short["data"]["commitment"]["title"].is_string());
+    }
+
+    async fn a_gzip_answer_over_get_has_a_validator_of_its_own(backend: Backend) {
+        let app = bundled_with(backend, generous()).await;
+        let path = format!("/graphql?query={}", encode(PLAN_PAGE));
+        let plain = app.get(&path).await;
+        let plain_tag = header(&plain.headers, "etag").expect("an ETag").to_owned();
+        let gzip = app.get_with_headers(&path, &[("accept-encoding", "gzip")]).await;
+        assert_eq!(header(&gzip.headers, "content-encoding"), Some("gzip"));
+        let gzip_tag = header(&gzip.headers, "etag").expect("an ETag").to_owned();
+        assert_ne!(gzip_tag, plain_tag);
+        let unchanged = app.get_with_headers(&path, &[("accept-encoding", "gzip"), ("if-none-match", &gzip_tag)]).await;
+        assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
+        let unchanged = app.get_with_headers(&path, &[("if-none-match", &plain_tag)]).await;
+        assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
+        // The plain tag does not validate the compressed bytes.
+        let other = app.get_with_headers(&path, &[("accept-encoding", "gzip"), ("if-none-match", &plain_tag)]).await;
+        assert_eq!(other.status, StatusCode::OK);
+    }
+
+    async fn answers_computed_without_the_cache_go_out_as_they_are(backend: Backend) {
+        let app = bundled_with(backend, ApiArgs { response_cache_ttl_seconds: 0, ..generous() }).await;
+        for _ in 0..2 {
+            let (status, headers, bytes) = ask_raw(&app, PLAN_PAGE, &[("accept-encoding", "gzip")]).await;
+            assert_eq!((status, header(&headers, "content-encoding")), (StatusCode::OK, None));
+            let data: Value = serde_json::from_slice(&bytes).expect("plain JSON");
+            assert_eq!(data["data"]["commitments"]["nodes"].as_array().map(Vec::len), Some(24));
+        }
+    }
+
+    async fn an_answer_kept_in_redis_by_another_instance_goes_out_compressed(backend: Backend) {
+        let Some(redis) = TestRedis::new() else { return };
+        let a = bundled_with(backend, redis.api(generous())).await;
+        let b = a.instance(&redis.api(generous()));
+        let (_, _, on_b) = ask_raw(&b, PLAN_PAGE, &[]).await;
+        let before = a.database.db.statements_run();
+        let (_, headers, on_a) = ask_raw(&a, PLAN_PAGE, &[("accept-encoding", "gzip")]).await;
+        assert_eq!(a.database.db.statements_run(), before, "A is answered with what B kept");
+        assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
+        assert_eq!(gunzip(&on_a), on_b);
     }
 }
 
