@@ -16,12 +16,14 @@ use ogp_pulse::{
     import,
     staff::Role,
 };
-use poem::http::{HeaderMap, StatusCode};
+use poem::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
     campaigns::{bundled_app, decoded, global_id, milestone_ids, plan_id},
-    support::{Reply, TestApp, at, encode, on_both_backends, outbox, set_clock, token_after},
+    support::{
+        Raw, Reply, TestApp, at, encode, on_both_backends, outbox, raw, set_clock, token_after,
+    },
 };
 
 const PLAN_KEY: &str = "morocco-2018-2020";
@@ -358,45 +360,6 @@ fn sorted_kinds(alerts: &[Value]) -> Vec<String> {
 
 // ---------------------------------------------------------------------------
 // Raw HTTP for documents (bytes both ways)
-
-struct Raw {
-    status: StatusCode,
-    headers: HeaderMap,
-    bytes: Vec<u8>,
-}
-
-impl Raw {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.bytes).unwrap_or_else(|_| {
-            panic!(
-                "not JSON ({}): {}",
-                self.status,
-                String::from_utf8_lossy(&self.bytes)
-            )
-        })
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
-    }
-}
-
-async fn raw(response: poem::test::TestResponse) -> Raw {
-    let status = response.0.status();
-    let headers = response.0.headers().clone();
-    let bytes = response
-        .0
-        .into_body()
-        .into_bytes()
-        .await
-        .expect("response body")
-        .to_vec();
-    Raw {
-        status,
-        headers,
-        bytes,
-    }
-}
 
 /// Uploads `bytes` as a document named `name`, declared as `content_type`.
 async fn upload(

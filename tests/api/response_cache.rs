@@ -7,11 +7,11 @@ use std::{io::Read, time::Duration};
 
 use futures_util::future::join_all;
 use ogp_pulse::{config::ApiArgs, import, staff::Role};
-use poem::http::{HeaderMap, StatusCode};
+use poem::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Backend, Reply, TestApp, TestRedis, bundled_json, encode, mo0018, on_both_backends,
+    Backend, Raw, Reply, TestApp, TestRedis, bundled_json, encode, mo0018, on_both_backends, raw,
 };
 
 const TITLE: &str = r#"{ commitment(code: "MO0018") { title milestones { title } } }"#;
@@ -40,12 +40,8 @@ async fn bundled_with(backend: Backend, api: ApiArgs) -> TestApp {
 const PLAN_PAGE: &str =
     "{ commitments(first: 24) { nodes { code title milestones { title endDate } } } }";
 
-/// A raw answer: status, headers and the bytes as sent.
-async fn ask_raw(
-    app: &TestApp,
-    query: &str,
-    headers: &[(&str, &str)],
-) -> (StatusCode, HeaderMap, Vec<u8>) {
+/// The answer to `query` as sent: compressed or not.
+async fn ask_raw(app: &TestApp, query: &str, headers: &[(&str, &str)]) -> Raw {
     let mut request = app
         .client
         .post("/graphql")
@@ -54,20 +50,7 @@ async fn ask_raw(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = request.send().await;
-    let status = response.0.status();
-    let headers = response.0.headers().clone();
-    let bytes = response
-        .0
-        .into_body()
-        .into_bytes()
-        .await
-        .expect("response body");
-    (status, headers, bytes.to_vec())
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|value| value.to_str().ok())
+    raw(request.send().await).await
 }
 
 fn gunzip(bytes: &[u8]) -> Vec<u8> {
@@ -194,41 +177,40 @@ on_both_backends! {
         let app = bundled_with(backend, generous()).await;
         let browser = [("accept-encoding", "gzip, deflate, br")];
         // Computed and kept: the first answer is compressed already.
-        let (status, headers, first) = ask_raw(&app, PLAN_PAGE, &browser).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
-        assert!(header(&headers, "vary").is_some_and(|vary| vary.contains("Accept-Encoding")), "{headers:?}");
-        let plain = gunzip(&first);
+        let first = ask_raw(&app, PLAN_PAGE, &browser).await;
+        assert_eq!(first.status, StatusCode::OK);
+        assert_eq!(first.header("content-encoding"), Some("gzip"));
+        assert!(first.header("vary").is_some_and(|vary| vary.contains("Accept-Encoding")), "{:?}", first.headers);
+        let plain = gunzip(&first.bytes);
         let data: Value = serde_json::from_slice(&plain).expect("JSON inside");
         assert_eq!(data["data"]["commitments"]["nodes"].as_array().map(Vec::len), Some(24));
-        assert!(first.len() * 2 < plain.len(), "{} bytes compressed from {}", first.len(), plain.len());
+        assert!(first.bytes.len() * 2 < plain.len(), "{} bytes compressed from {}", first.bytes.len(), plain.len());
 
         // From the cache: the same bytes, compressed or not as asked.
         let before = app.database.db.statements_run();
-        let (_, headers, again) = ask_raw(&app, PLAN_PAGE, &browser).await;
-        assert_eq!((header(&headers, "content-encoding"), gunzip(&again)), (Some("gzip"), plain.clone()));
+        let again = ask_raw(&app, PLAN_PAGE, &browser).await;
+        assert_eq!((again.header("content-encoding"), gunzip(&again.bytes)), (Some("gzip"), plain.clone()));
         for refusing in [&[][..], &[("accept-encoding", "br, deflate")][..], &[("accept-encoding", "gzip;q=0, *")][..]] {
-            let (_, headers, bytes) = ask_raw(&app, PLAN_PAGE, refusing).await;
-            assert_eq!((header(&headers, "content-encoding"), &bytes), (None, &plain), "{refusing:?}");
+            let answer = ask_raw(&app, PLAN_PAGE, refusing).await;
+            assert_eq!((answer.header("content-encoding"), &answer.bytes), (None, &plain), "{refusing:?}");
         }
         assert_eq!(app.database.db.statements_run(), before, "all answered from the cache");
 
         // A short answer goes out as it is.
         ask_raw(&app, TITLE, &browser).await;
-        let (_, headers, bytes) = ask_raw(&app, TITLE, &browser).await;
-        assert_eq!(header(&headers, "content-encoding"), None);
-        let short: Value = serde_json::from_slice(&bytes).expect("plain JSON");
-        assert!(short["data"]["commitment"]["title"].is_string());
+        let short = ask_raw(&app, TITLE, &browser).await;
+        assert_eq!(short.header("content-encoding"), None);
+        assert!(short.json()["data"]["commitment"]["title"].is_string());
     }
 
     async fn a_gzip_answer_over_get_has_a_validator_of_its_own(backend: Backend) {
         let app = bundled_with(backend, generous()).await;
         let path = format!("/graphql?query={}", encode(PLAN_PAGE));
-        let plain = app.get(&path).await;
-        let plain_tag = header(&plain.headers, "etag").expect("an ETag").to_owned();
+        let etag = |reply: &Reply| reply.headers.get("etag").and_then(|v| v.to_str().ok()).expect("an ETag").to_owned();
+        let plain_tag = etag(&app.get(&path).await);
         let gzip = app.get_with_headers(&path, &[("accept-encoding", "gzip")]).await;
-        assert_eq!(header(&gzip.headers, "content-encoding"), Some("gzip"));
-        let gzip_tag = header(&gzip.headers, "etag").expect("an ETag").to_owned();
+        assert_eq!(gzip.headers.get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"));
+        let gzip_tag = etag(&gzip);
         assert_ne!(gzip_tag, plain_tag);
         let unchanged = app.get_with_headers(&path, &[("accept-encoding", "gzip"), ("if-none-match", &gzip_tag)]).await;
         assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
@@ -242,10 +224,9 @@ on_both_backends! {
     async fn answers_computed_without_the_cache_go_out_as_they_are(backend: Backend) {
         let app = bundled_with(backend, ApiArgs { response_cache_ttl_seconds: 0, ..generous() }).await;
         for _ in 0..2 {
-            let (status, headers, bytes) = ask_raw(&app, PLAN_PAGE, &[("accept-encoding", "gzip")]).await;
-            assert_eq!((status, header(&headers, "content-encoding")), (StatusCode::OK, None));
-            let data: Value = serde_json::from_slice(&bytes).expect("plain JSON");
-            assert_eq!(data["data"]["commitments"]["nodes"].as_array().map(Vec::len), Some(24));
+            let answer = ask_raw(&app, PLAN_PAGE, &[("accept-encoding", "gzip")]).await;
+            assert_eq!((answer.status, answer.header("content-encoding")), (StatusCode::OK, None));
+            assert_eq!(answer.json()["data"]["commitments"]["nodes"].as_array().map(Vec::len), Some(24));
         }
     }
 
@@ -253,12 +234,12 @@ on_both_backends! {
         let Some(redis) = TestRedis::new() else { return };
         let a = bundled_with(backend, redis.api(generous())).await;
         let b = a.instance(&redis.api(generous()));
-        let (_, _, on_b) = ask_raw(&b, PLAN_PAGE, &[]).await;
+        let on_b = ask_raw(&b, PLAN_PAGE, &[]).await;
         let before = a.database.db.statements_run();
-        let (_, headers, on_a) = ask_raw(&a, PLAN_PAGE, &[("accept-encoding", "gzip")]).await;
+        let on_a = ask_raw(&a, PLAN_PAGE, &[("accept-encoding", "gzip")]).await;
         assert_eq!(a.database.db.statements_run(), before, "A is answered with what B kept");
-        assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
-        assert_eq!(gunzip(&on_a), on_b);
+        assert_eq!(on_a.header("content-encoding"), Some("gzip"));
+        assert_eq!(gunzip(&on_a.bytes), on_b.bytes);
     }
 }
 

@@ -380,6 +380,45 @@ impl TestApp {
 }
 
 async fn reply(response: poem::test::TestResponse) -> Reply {
+    let Raw {
+        status,
+        headers,
+        bytes,
+    } = raw(response).await;
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// An answer as sent: status, headers and the body's bytes (a document, or
+/// a compressed body), for tests that look at the bytes themselves.
+pub struct Raw {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Raw {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or_else(|_| {
+            panic!(
+                "not JSON ({}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.bytes)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+pub async fn raw(response: poem::test::TestResponse) -> Raw {
     let status = response.0.status();
     let headers = response.0.headers().clone();
     let bytes = response
@@ -387,13 +426,12 @@ async fn reply(response: poem::test::TestResponse) -> Reply {
         .into_body()
         .into_bytes()
         .await
-        .expect("response body");
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    Reply {
+        .expect("response body")
+        .to_vec();
+    Raw {
         status,
         headers,
-        body,
+        bytes,
     }
 }
 
