@@ -416,7 +416,7 @@ async fn cached(
             }
         }
     };
-    let answer = Answer::of(run(state, request).await);
+    let mut answer = Answer::of(run(state, request).await);
     if let (true, Some(versions)) = (answer.ok, versions) {
         let entry = CachedResponse::new(
             answer.body.clone(),
@@ -424,10 +424,8 @@ async fn cached(
             touched.read(),
             versions,
         );
-        let gzip = entry.gzip.clone();
+        answer.gzip = entry.gzip.clone();
         cache.store(key, entry).await;
-        drop(computing);
-        return Answer { gzip, ..answer };
     }
     drop(computing);
     answer
