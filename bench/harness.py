@@ -62,23 +62,24 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def post_json(url, body, headers=None, timeout=30):
+def open_json(url, body, headers=None, timeout=30):
+    """POSTs `body` as JSON; the open response."""
     data = json.dumps(body).encode()
     request = urllib.request.Request(
         url, data=data, headers={"Content-Type": "application/json", **(headers or {})}
     )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    return urllib.request.urlopen(request, timeout=timeout)
+
+
+def post_json(url, body, headers=None, timeout=30):
+    with open_json(url, body, headers, timeout) as response:
         return response.status, response.read()
 
 
-def sent_bytes(url, body, timeout=30):
+def sent_bytes(url, body):
     """The bytes a client accepting gzip (as the load tool does) is sent for
     `body`, and their Content-Encoding."""
-    data = json.dumps(body).encode()
-    request = urllib.request.Request(
-        url, data=data, headers={"Content-Type": "application/json", "Accept-Encoding": "gzip"}
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    with open_json(url, body, {"Accept-Encoding": "gzip"}) as response:
         return len(response.read()), response.headers.get("Content-Encoding") or "none"
 
 
