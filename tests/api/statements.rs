@@ -412,3 +412,50 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn official_and_citizens_comments_of_one_kind_are_counted_together(backend: Backend) {
+        use entity::commitment;
+        use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+        let app = commented_catalog(backend).await;
+        // GEN0002: two published comments; an official post of the same
+        // kind beside them (the API only ever answers, but imported or
+        // older data may hold one) is counted with them, and never awaits
+        // a response.
+        let code = "GEN0002";
+        let target = commitment::Entity::find()
+            .filter(commitment::Column::Code.eq(code))
+            .one(app.conn())
+            .await
+            .expect("commitment read")
+            .expect("GEN0002 exists");
+        let mut post = feedback_row(target.id, None, "Official post".to_owned(), "published");
+        post.official = Set(true);
+        store_feedback(&app, vec![post]).await;
+
+        let by_kind = app
+            .query(
+                r#"query($code: String!) { commitment(code: $code) {
+                    feedbackSummary { total byKind { kind count } }
+                } }"#,
+                json!({ "code": code }),
+            )
+            .await;
+        let summary = &by_kind.data()["commitment"]["feedbackSummary"];
+        assert_eq!(summary["total"], json!(3), "{summary}");
+        assert_eq!(summary["byKind"], json!([{ "kind": "COMMENT", "count": 3 }]), "{summary}");
+
+        let both = app
+            .query(
+                r#"query($code: String!) { commitment(code: $code) {
+                    feedbackSummary { total awaitingResponse byKind { kind count } }
+                } }"#,
+                json!({ "code": code }),
+            )
+            .await;
+        let summary = &both.data()["commitment"]["feedbackSummary"];
+        assert_eq!(summary["total"], json!(3), "{summary}");
+        assert_eq!(summary["awaitingResponse"], json!(2), "{summary}");
+        assert_eq!(summary["byKind"], json!([{ "kind": "COMMENT", "count": 3 }]), "{summary}");
+    }
+}
