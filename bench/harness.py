@@ -210,6 +210,7 @@ class Harness:
             log(f"{backend} {scale}: data already generated")
             self.checks.append((f"data {backend} {scale}",
                                 f"generated in {float(marker.read_text()):.0f} s by an earlier run, reused"))
+            self.tune(backend, scale)
             return
         if backend == "sqlite":
             for suffix in ("", "-wal", "-shm"):
@@ -226,6 +227,18 @@ class Harness:
         seconds = time.time() - started
         self.checks.append((f"data {backend} {scale}", f"generated in {seconds:.0f} s"))
         marker.write_text(f"{seconds:.1f}\n")
+        self.tune(backend, scale)
+
+    def tune(self, backend, scale):
+        """Prices random reads for cached data on the database, for every
+        client: ogp-pulse sets the same on its own sessions (db.rs,
+        RANDOM_PAGE_COST), and PostGraphile, served against the same
+        database, gets it too."""
+        if backend != "postgres":
+            return
+        self.psql("postgres", f'ALTER DATABASE "{self.pg_database(scale)}" SET random_page_cost = 1.1')
+        self.checks.append((f"planner postgres {scale}",
+                            "random_page_cost 1.1 for every client of the database (the server's default is 4)"))
 
     # -- servers --------------------------------------------------------
 
