@@ -75,8 +75,8 @@ const DEFAULT_POOL_SIZE: u32 = 8;
 /// working set that stays in memory, and at 4 the planner hashed whole
 /// small tables (all 640 institutions) to join the two rows a commitment
 /// links to. At 1.1, the usual figure for SSDs and cached data, a page of
-/// commitments (Q1) cost PostgreSQL 0.38-0.43 ms of CPU instead of
-/// 0.65-0.74 (bench/README, twelfth round). A `DATABASE_URL` naming
+/// commitments (Q1) cost PostgreSQL 0.42 ms of CPU instead of 0.59-0.67
+/// (bench/README, twelfth round). A `DATABASE_URL` naming
 /// `random_page_cost` in its `options` keeps its own figure.
 const RANDOM_PAGE_COST: (&str, &str) = ("random_page_cost", "1.1");
 
@@ -128,7 +128,7 @@ impl Database {
         let postgres = options.get_url().starts_with("postgres");
         if postgres && !options.get_url().contains(RANDOM_PAGE_COST.0) {
             // Sent with the connection's start-up message: no round trip.
-            options.map_sqlx_postgres_opts(|postgres| postgres.options([RANDOM_PAGE_COST]));
+            options.map_sqlx_postgres_opts(|session| session.options([RANDOM_PAGE_COST]));
         }
         if options.get_max_connections().is_none() {
             options.max_connections(DEFAULT_POOL_SIZE);
