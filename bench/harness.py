@@ -210,7 +210,6 @@ class Harness:
             log(f"{backend} {scale}: data already generated")
             self.checks.append((f"data {backend} {scale}",
                                 f"generated in {float(marker.read_text()):.0f} s by an earlier run, reused"))
-            self.tune(backend, scale)
             return
         if backend == "sqlite":
             for suffix in ("", "-wal", "-shm"):
@@ -227,7 +226,6 @@ class Harness:
         seconds = time.time() - started
         self.checks.append((f"data {backend} {scale}", f"generated in {seconds:.0f} s"))
         marker.write_text(f"{seconds:.1f}\n")
-        self.tune(backend, scale)
 
     def tune(self, backend, scale):
         """Prices random reads for cached data on the database, for every
@@ -512,6 +510,7 @@ class Harness:
         for scale in scales:
             for backend in backends:
                 self.generate(backend, scale)
+                self.tune(backend, scale)
         try:
             self.run_main(main_scale, variants)
             for scale in scales[1:]:

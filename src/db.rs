@@ -125,11 +125,18 @@ impl Database {
                     .synchronous(SqliteSynchronous::Full)
             });
         }
-        let postgres = options.get_url().starts_with("postgres");
-        if postgres && !options.get_url().contains(RANDOM_PAGE_COST.0) {
-            // Sent with the connection's start-up message: no round trip.
-            options.map_sqlx_postgres_opts(|session| session.options([RANDOM_PAGE_COST]));
-        }
+        // Sent with the connection's start-up message: no round trip. Looked
+        // for in the options sqlx parsed from the URL, decoded.
+        options.map_sqlx_postgres_opts(|session| {
+            let named = session
+                .get_options()
+                .is_some_and(|own| own.contains(RANDOM_PAGE_COST.0));
+            if named {
+                session
+            } else {
+                session.options([RANDOM_PAGE_COST])
+            }
+        });
         if options.get_max_connections().is_none() {
             options.max_connections(DEFAULT_POOL_SIZE);
         }
@@ -214,6 +221,20 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The one value `sql` answers (a setting, a pragma), as text.
+    async fn value_of(db: &Database, sql: &str) -> String {
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = db
+            .conn
+            .query_one_raw(Statement::from_string(db.conn.get_database_backend(), sql))
+            .await
+            .expect("the statement runs")
+            .expect("it answers");
+        row.try_get_by_index::<String>(0)
+            .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+            .expect("one value")
+    }
+
     #[test]
     fn passwords_never_reach_logs() {
         assert_eq!(
@@ -228,32 +249,16 @@ mod tests {
 
     #[tokio::test]
     async fn sqlite_files_log_ahead_and_sync_every_commit() {
-        use sea_orm::{ConnectionTrait, Statement};
         let dir = tempfile::tempdir().expect("temporary folder");
         let url = format!("sqlite://{}", dir.path().join("wal.db").display());
         let db = Database::connect(&url).await.expect("connects");
-        let pragma = |name: &str| {
-            let sql = format!("PRAGMA {name}");
-            let conn = db.conn.clone();
-            async move {
-                let row = conn
-                    .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
-                    .await
-                    .expect("pragma runs")
-                    .expect("pragma answers");
-                row.try_get_by_index::<String>(0)
-                    .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
-                    .expect("pragma value")
-            }
-        };
-        assert_eq!(pragma("journal_mode").await, "wal");
+        assert_eq!(value_of(&db, "PRAGMA journal_mode").await, "wal");
         // 2 is FULL: an acknowledged write survives a power cut.
-        assert_eq!(pragma("synchronous").await, "2");
+        assert_eq!(value_of(&db, "PRAGMA synchronous").await, "2");
     }
 
     #[tokio::test]
     async fn postgres_sessions_price_random_reads_for_cached_data() {
-        use sea_orm::{ConnectionTrait, Statement};
         let Some(url) = std::env::var("TEST_DATABASE_URL").ok() else {
             assert!(
                 std::env::var("CI").is_err(),
@@ -261,25 +266,13 @@ mod tests {
             );
             return;
         };
-        let show = |db: Database| async move {
-            let row = db
-                .conn
-                .query_one_raw(Statement::from_string(
-                    db.conn.get_database_backend(),
-                    "SHOW random_page_cost",
-                ))
-                .await
-                .expect("SHOW runs")
-                .expect("SHOW answers");
-            row.try_get_by_index::<String>(0).expect("a setting")
-        };
         let service = Database::connect(&url).await.expect("connects");
-        assert_eq!(show(service).await, "1.1");
+        assert_eq!(value_of(&service, "SHOW random_page_cost").await, "1.1");
         // A URL naming its own figure keeps it.
         let separator = if url.contains('?') { '&' } else { '?' };
         let own = format!("{url}{separator}options=-c%20random_page_cost%3D2.5");
         let tuned = Database::connect(&own).await.expect("connects");
-        assert_eq!(show(tuned).await, "2.5");
+        assert_eq!(value_of(&tuned, "SHOW random_page_cost").await, "2.5");
     }
 
     /// Connections the pool of `db` may keep.
