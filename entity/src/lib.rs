@@ -29,6 +29,7 @@ pub mod evidence_document;
 pub mod feedback;
 pub mod feedback_report;
 pub mod feedback_support;
+pub mod feedback_tally;
 pub mod focal_point;
 pub mod implementation_update;
 pub mod implementation_update_translation;

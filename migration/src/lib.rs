@@ -16,6 +16,7 @@ mod m20261130_000010_accountability;
 mod m20261130_000011_top_level_feedback_index;
 mod m20261130_000012_official_reply_index;
 mod m20261130_000013_partial_reply_index;
+mod m20261201_000014_feedback_tally;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_top_level_feedback_index::Migration),
             Box::new(m20261130_000012_official_reply_index::Migration),
             Box::new(m20261130_000013_partial_reply_index::Migration),
+            Box::new(m20261201_000014_feedback_tally::Migration),
         ]
     }
 }

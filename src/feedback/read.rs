@@ -3,11 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use entity::feedback;
+use entity::{feedback, feedback_tally};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Select,
-    sea_query::{Alias, Expr, Func, IntoIden, Query, SimpleExpr},
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Select,
+    sea_query::{Alias, Expr, Func, IntoIden, Query, SelectStatement, SimpleExpr},
 };
 
 use crate::{
@@ -244,16 +243,8 @@ pub async fn summary<C: ConnectionTrait>(db: &C, commitment_id: i64) -> AppResul
 
 /// A commitment's published comments (replies not counted).
 pub(crate) fn comments_on(commitment_id: i64) -> Select<feedback::Entity> {
-    comments_on_any(&[commitment_id])
-}
-
-/// The published comments (replies not counted) of commitments `ids`.
-fn comments_on_any(ids: &[i64]) -> Select<feedback::Entity> {
     published()
-        .filter(on_commitments(
-            Expr::col((feedback::Entity, feedback::Column::CommitmentId)),
-            ids,
-        ))
+        .filter(feedback::Column::CommitmentId.eq(commitment_id))
         .filter(feedback::Column::ParentId.is_null())
 }
 
@@ -268,60 +259,40 @@ fn on_commitments(commitment: Expr, ids: &[i64]) -> SimpleExpr {
     }
 }
 
+/// One row of [`tallied`]: figures of one commitment and kind.
 #[derive(FromQueryResult)]
-struct CommitmentKindCount {
+struct KindCounts {
     commitment_id: i64,
     kind: String,
     count: i64,
+    awaiting: i64,
 }
 
-#[derive(FromQueryResult)]
-struct CommitmentCount {
-    commitment_id: i64,
-    count: i64,
-}
-
-/// Published comments on each of commitments `ids`, by kind, in one
-/// statement: a list of commitments showing their figures costs one count,
-/// not one per commitment. Every id gets an entry (empty without comments).
-pub async fn counts_by_kind_of<C: ConnectionTrait>(
-    db: &C,
-    ids: &[i64],
-) -> AppResult<HashMap<i64, BTreeMap<String, u64>>> {
-    let mut counts: HashMap<i64, BTreeMap<String, u64>> =
-        ids.iter().map(|&id| (id, BTreeMap::new())).collect();
-    if ids.is_empty() {
-        return Ok(counts);
-    }
-    let rows = kind_counts_of(ids)
-        .into_model::<CommitmentKindCount>()
-        .all(db)
-        .await?;
-    for row in rows {
-        let by_kind = counts.entry(row.commitment_id).or_default();
-        *by_kind.entry(row.kind).or_default() += u64::try_from(row.count).unwrap_or(0);
-    }
-    Ok(counts)
-}
-
-/// The statement counting the published comments of commitments `ids` by
-/// kind: one row per commitment, official or not, and kind, so a kind may
-/// come in two rows to add up. Grouped in the order of the index of
-/// comments (commitment, status, official, kind), PostgreSQL counts them as
-/// the index hands them over, without hashing: 0.34 ms instead of 0.41 for
-/// a commitment with 727 comments (pgbench, twelfth round).
-fn kind_counts_of(ids: &[i64]) -> Select<feedback::Entity> {
-    comments_on_any(ids)
-        .select_only()
-        .column(feedback::Column::CommitmentId)
-        .column(feedback::Column::Kind)
-        .column_as(
-            Expr::expr(Func::count(Expr::col(feedback::Column::Id))),
-            "count",
+/// The published comments of commitments `ids` by kind, and those of them
+/// from citizens awaiting an official response, from the tally the
+/// database keeps (`feedback_tally`, see its migration). A few rows per
+/// commitment and kind; counting the comments walked every one of them and
+/// checked it against the official replies, 0.34 ms of PostgreSQL's time
+/// for a commitment with 727 comments (bench/README, twelfth round).
+fn tallied(ids: &[i64]) -> SelectStatement {
+    use sea_orm::sea_query::ExprTrait;
+    let sum = |column| Expr::expr(Func::sum(Expr::col(column))).cast_as(Alias::new("BIGINT"));
+    Query::select()
+        .column(feedback_tally::Column::CommitmentId)
+        .column(feedback_tally::Column::Kind)
+        .expr_as(sum(feedback_tally::Column::Comments), Alias::new("count"))
+        .expr_as(
+            sum(feedback_tally::Column::Awaiting),
+            Alias::new("awaiting"),
         )
-        .group_by(feedback::Column::CommitmentId)
-        .group_by(feedback::Column::Official)
-        .group_by(feedback::Column::Kind)
+        .from(feedback_tally::Entity)
+        .and_where(on_commitments(
+            Expr::col((feedback_tally::Entity, feedback_tally::Column::CommitmentId)),
+            ids,
+        ))
+        .group_by_col(feedback_tally::Column::CommitmentId)
+        .group_by_col(feedback_tally::Column::Kind)
+        .to_owned()
 }
 
 /// A commitment's published comments counted both ways a page shows them.
@@ -333,91 +304,69 @@ pub struct CommentCounts {
     pub awaiting_response: u64,
 }
 
-#[derive(FromQueryResult)]
-struct CommitmentKindCounts {
-    commitment_id: i64,
-    kind: String,
-    count: i64,
-    awaiting: i64,
+/// Published comments on each of commitments `ids`, by kind (see
+/// [`counts_of`]): a list of commitments showing their figures costs one
+/// statement, not one per commitment.
+pub async fn counts_by_kind_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, BTreeMap<String, u64>>> {
+    let counts = counts_of(db, ids).await?;
+    Ok(counts
+        .into_iter()
+        .map(|(id, counts)| (id, counts.by_kind))
+        .collect())
 }
 
-/// [`counts_by_kind_of`] and [`awaiting_response_of`] in one statement, for
-/// a page that shows both: both walk the same comments, and read apart they
-/// cost PostgreSQL 90 and 100 µs for a commitment with 700 comments, 140 µs
-/// together. The official replies of `ids` are read once, into the set the
-/// comments are checked against (`NOT IN` a subquery that does not depend
-/// on the row is hashed); a reply is always on its comment's commitment, so
-/// the set holds every reply that answers one of these comments. Every id
-/// gets an entry.
+/// The published comments on each of commitments `ids`, by kind and
+/// awaiting a response, in one statement over the tally (its stripes added
+/// up). Every id gets an entry; a kind whose comments were all hidden or
+/// deleted keeps tally rows that add up to zero, and is left out.
 pub async fn counts_of<C: ConnectionTrait>(
     db: &C,
     ids: &[i64],
 ) -> AppResult<HashMap<i64, CommentCounts>> {
-    use sea_orm::sea_query::ExprTrait;
-    let mut counts: HashMap<i64, CommentCounts> = ids
-        .iter()
-        .map(|&id| (id, CommentCounts::default()))
-        .collect();
-    if ids.is_empty() {
-        return Ok(counts);
+    let mut sums: HashMap<i64, (BTreeMap<String, i64>, i64)> =
+        ids.iter().map(|&id| (id, Default::default())).collect();
+    if !ids.is_empty() {
+        let rows = KindCounts::find_by_statement(db.get_database_backend().build(&tallied(ids)))
+            .all(db)
+            .await?;
+        for row in rows {
+            let (by_kind, awaiting) = sums.entry(row.commitment_id).or_default();
+            *by_kind.entry(row.kind).or_default() += row.count;
+            *awaiting += row.awaiting;
+        }
     }
-    let reply = Alias::new("official_reply");
-    let answered = Query::select()
-        .column((reply.clone(), feedback::Column::ParentId))
-        .from_as(feedback::Entity, reply.clone())
-        .and_where(on_commitments(
-            Expr::col((reply.clone(), feedback::Column::CommitmentId)),
-            ids,
-        ))
-        .and_where(official_of(reply.clone(), true))
-        .and_where(Expr::col((reply, feedback::Column::ParentId)).is_not_null())
-        .to_owned();
-    let awaiting = Expr::case(
-        official(false)
-            .and(Expr::col((feedback::Entity, feedback::Column::Id)).not_in_subquery(answered)),
-        1,
-    )
-    .finally(0);
-    let rows = kind_counts_of(ids)
-        .column_as(Expr::expr(Func::sum(awaiting)), "awaiting")
-        .into_model::<CommitmentKindCounts>()
-        .all(db)
-        .await?;
-    for row in rows {
-        let entry = counts.entry(row.commitment_id).or_default();
-        *entry.by_kind.entry(row.kind).or_default() += u64::try_from(row.count).unwrap_or(0);
-        entry.awaiting_response += u64::try_from(row.awaiting).unwrap_or(0);
-    }
-    Ok(counts)
+    let positive = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok(sums
+        .into_iter()
+        .map(|(id, (by_kind, awaiting))| {
+            let by_kind = by_kind
+                .into_iter()
+                .filter(|&(_, count)| count > 0)
+                .map(|(kind, count)| (kind, positive(count)))
+                .collect();
+            let counts = CommentCounts {
+                by_kind,
+                awaiting_response: positive(awaiting),
+            };
+            (id, counts)
+        })
+        .collect())
 }
 
 /// Published citizens' comments without an official response on each of
-/// commitments `ids`, in one statement. Every id gets an entry.
+/// commitments `ids` (see [`counts_of`]).
 pub async fn awaiting_response_of<C: ConnectionTrait>(
     db: &C,
     ids: &[i64],
 ) -> AppResult<HashMap<i64, u64>> {
-    let mut counts: HashMap<i64, u64> = ids.iter().map(|&id| (id, 0)).collect();
-    if ids.is_empty() {
-        return Ok(counts);
-    }
-    let rows = comments_on_any(ids)
-        .filter(official(false))
-        .filter(unanswered())
-        .select_only()
-        .column(feedback::Column::CommitmentId)
-        .column_as(
-            Expr::expr(Func::count(Expr::col(feedback::Column::Id))),
-            "count",
-        )
-        .group_by(feedback::Column::CommitmentId)
-        .into_model::<CommitmentCount>()
-        .all(db)
-        .await?;
-    for row in rows {
-        counts.insert(row.commitment_id, u64::try_from(row.count).unwrap_or(0));
-    }
-    Ok(counts)
+    let counts = counts_of(db, ids).await?;
+    Ok(counts
+        .into_iter()
+        .map(|(id, counts)| (id, counts.awaiting_response))
+        .collect())
 }
 
 /// Seconds from a commitment's oldest comment to its first official response.

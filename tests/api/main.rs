@@ -42,3 +42,4 @@ mod schema;
 mod shared;
 mod staff;
 mod statements;
+mod tally;
