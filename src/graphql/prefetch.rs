@@ -339,22 +339,10 @@ fn below_commitments<'a>(
             Result::<()>::Ok(())
         };
         // The feedback figures of every commitment, where the query shows
-        // them (see `SharedCount`).
+        // them (see `SharedCount`): one read of the tally gives both.
         let figures = async {
-            let shared = shared_counts(loader, look);
-            let by_kind = shared
-                .iter()
-                .any(|count| matches!(count, SharedCount::ByKind(_)));
-            let awaiting = shared.contains(&SharedCount::AwaitingResponse);
-            match (by_kind, awaiting) {
-                (true, true) => comment_counts(loader, ids).await?,
-                (true, false) => {
-                    fetch(loader, ids.iter().copied().map(CommentCountsByKind)).await?;
-                }
-                (false, true) => {
-                    fetch(loader, ids.iter().copied().map(AwaitingResponseOn)).await?;
-                }
-                (false, false) => {}
+            if !shared_counts(loader, look).is_empty() {
+                comment_counts(loader, ids).await?;
             }
             Result::<()>::Ok(())
         };
