@@ -58,26 +58,13 @@ const ANSWERED: &str = "EXISTS (SELECT 1 FROM feedback AS reply \
 
 /// PostgreSQL: a function per set of triggers.
 fn postgres_up() -> String {
+    let (add, remove) = (contribution("NEW", 1), contribution("OLD", -1));
     format!(
         r#"
 CREATE FUNCTION feedback_tally_follow() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.parent_id IS NULL AND OLD.status = 'published' THEN
-        INSERT INTO feedback_tally AS tally (commitment_id, kind, stripe, comments, awaiting)
-        VALUES (OLD.commitment_id, OLD.kind, OLD.id % 16, -1,
-                CASE WHEN OLD.official OR OLD.answered THEN 0 ELSE -1 END)
-        ON CONFLICT (commitment_id, kind, stripe) DO UPDATE
-        SET comments = tally.comments + EXCLUDED.comments,
-            awaiting = tally.awaiting + EXCLUDED.awaiting;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.parent_id IS NULL AND NEW.status = 'published' THEN
-        INSERT INTO feedback_tally AS tally (commitment_id, kind, stripe, comments, awaiting)
-        VALUES (NEW.commitment_id, NEW.kind, NEW.id % 16, 1,
-                CASE WHEN NEW.official OR NEW.answered THEN 0 ELSE 1 END)
-        ON CONFLICT (commitment_id, kind, stripe) DO UPDATE
-        SET comments = tally.comments + EXCLUDED.comments,
-            awaiting = tally.awaiting + EXCLUDED.awaiting;
-    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN {remove} END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN {add} END IF;
     RETURN NULL;
 END
 $$;
@@ -133,17 +120,19 @@ DROP FUNCTION feedback_tally_follow();
 ";
 
 /// Adds `row`'s (`OLD` or `NEW`) contribution to the tally, `sign` 1 or -1,
-/// where the row counts. SQLite has no procedural language: the condition is
-/// the statement's `WHERE`, which also tells SQLite's parser that
-/// `ON CONFLICT` is an upsert, not a join.
-fn sqlite_contribution(row: &str, sign: i32) -> String {
+/// where the row counts; the same statement on both databases. SQLite has
+/// no procedural language, so the condition is the statement's `WHERE`,
+/// which also tells SQLite's parser that `ON CONFLICT` is an upsert, not a
+/// join.
+fn contribution(row: &str, sign: i32) -> String {
     format!(
         "INSERT INTO feedback_tally (commitment_id, kind, stripe, comments, awaiting)
         SELECT {row}.commitment_id, {row}.kind, {row}.id % 16, {sign},
             CASE WHEN {row}.official OR {row}.answered THEN 0 ELSE {sign} END
         WHERE {row}.parent_id IS NULL AND {row}.status = 'published'
         ON CONFLICT (commitment_id, kind, stripe) DO UPDATE
-        SET comments = comments + excluded.comments, awaiting = awaiting + excluded.awaiting;"
+        SET comments = feedback_tally.comments + excluded.comments,
+            awaiting = feedback_tally.awaiting + excluded.awaiting;"
     )
 }
 
@@ -162,10 +151,7 @@ const SQLITE_ANSWER: &str = "UPDATE feedback SET answered = TRUE
         AND NOT answered;";
 
 fn sqlite_up() -> Vec<String> {
-    let (add, remove) = (
-        sqlite_contribution("NEW", 1),
-        sqlite_contribution("OLD", -1),
-    );
+    let (add, remove) = (contribution("NEW", 1), contribution("OLD", -1));
     let (recheck_old, recheck_new) = (
         sqlite_recheck_answered("OLD"),
         // A comment moved to another commitment.
