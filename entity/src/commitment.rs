@@ -44,6 +44,17 @@ crate::decode_by_position!(
     irm_completion,
 );
 
+/// The column holding the commitment's code and every text of every
+/// language, lower-cased, the fields joined by [`SEARCH_TEXT_SEPARATOR`]:
+/// what the commitments filter's `search` looks in. The database's triggers
+/// keep it (migration `m20261201_000015_commitment_search_text`); it is not
+/// a field of the model, so the service never writes it.
+pub const SEARCH_TEXT: &str = "search_text";
+
+/// Joins the fields of [`SEARCH_TEXT`]; a search never contains it, so no
+/// match runs from one field into the next.
+pub const SEARCH_TEXT_SEPARATOR: char = '\u{1f}';
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

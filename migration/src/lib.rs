@@ -17,6 +17,7 @@ mod m20261130_000011_top_level_feedback_index;
 mod m20261130_000012_official_reply_index;
 mod m20261130_000013_partial_reply_index;
 mod m20261201_000014_feedback_tally;
+mod m20261201_000015_commitment_search_text;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_official_reply_index::Migration),
             Box::new(m20261130_000013_partial_reply_index::Migration),
             Box::new(m20261201_000014_feedback_tally::Migration),
+            Box::new(m20261201_000015_commitment_search_text::Migration),
         ]
     }
 }

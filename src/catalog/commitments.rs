@@ -6,7 +6,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
+    sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query},
 };
 
 use super::{
@@ -157,12 +157,13 @@ fn filtered(filter: &CommitmentFilter) -> AppResult<Select<commitment::Entity>> 
                 .or(commitment::Column::Id.in_subquery(supported)),
         );
     }
-    if let Some(search) = filter
+    // The separator of the search text's fields matches nothing a citizen
+    // means; removed, no match can run from one field into the next.
+    let search = filter
         .search
         .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+        .map(|text| text.replace(commitment::SEARCH_TEXT_SEPARATOR, ""));
+    if let Some(search) = search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         if search.chars().count() > MAX_SEARCH_LENGTH {
             return Err(AppError::bad_input(
                 "filter.search",
@@ -170,38 +171,12 @@ fn filtered(filter: &CommitmentFilter) -> AppResult<Select<commitment::Entity>> 
             ));
         }
         let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
-        let matches = |column: commitment_translation::Column| {
-            Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(&pattern).escape('\\'))
-        };
-        use commitment_translation::Column as Text;
-        // Correlated and counted, so each commitment is checked on its own
-        // as the page walks the list in order, stopping once the page is
-        // full: an `IN (…)` over every translation made the database read
-        // and lower-case every text of every commitment for each page.
-        let matching_texts = Query::select()
-            .expr(Func::count(Expr::val(1)))
-            .from(commitment_translation::Entity)
-            .and_where(
-                Expr::col((commitment_translation::Entity, Text::CommitmentId))
-                    .equals((commitment::Entity, commitment::Column::Id)),
-            )
-            .cond_where(
-                matches(Text::Title)
-                    .or(matches(Text::FullTitle))
-                    .or(matches(Text::PublicProblem))
-                    .or(matches(Text::Description))
-                    .or(matches(Text::HowItContributes))
-                    .or(matches(Text::OgpRelevance))
-                    .or(matches(Text::AdditionalInformation)),
-            )
-            .to_owned();
+        // One column of the commitment's own row, kept by the database: the
+        // page checks each commitment as it walks the list in order, and
+        // stops once full.
         query = query.filter(
-            Expr::expr(Func::lower(Expr::col((
-                commitment::Entity,
-                commitment::Column::Code,
-            ))))
-            .like(LikeExpr::new(&pattern).escape('\\'))
-            .or(Expr::from(matching_texts).gt(0)),
+            Expr::col((commitment::Entity, Alias::new(commitment::SEARCH_TEXT)))
+                .like(LikeExpr::new(pattern).escape('\\')),
         );
     }
     Ok(query)

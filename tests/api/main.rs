@@ -39,6 +39,7 @@ mod reads;
 mod report;
 mod response_cache;
 mod schema;
+mod search;
 mod shared;
 mod staff;
 mod statements;

@@ -165,6 +165,22 @@ impl TestDatabase {
     }
 }
 
+/// Rolls back every migration from the one whose name contains `name` on
+/// (that one included), so a test can write what was there before it and
+/// migrate up again, however many migrations come after it.
+pub async fn migrate_down_through(db: &sea_orm::DatabaseConnection, name: &str) {
+    use migration::{Migrator, MigratorTrait};
+    let migrations = Migrator::migrations();
+    let position = migrations
+        .iter()
+        .position(|migration| migration.name().contains(name))
+        .unwrap_or_else(|| panic!("no migration named {name}"));
+    let steps = u32::try_from(migrations.len() - position).expect("a few migrations");
+    Migrator::down(db, Some(steps))
+        .await
+        .unwrap_or_else(|err| panic!("migrations down through {name}: {err}"));
+}
+
 /// What an HTTP exchange returned.
 pub struct Reply {
     pub status: StatusCode,
@@ -227,7 +243,8 @@ impl TestApp {
         Self::on(database, &api)
     }
 
-    fn on(database: Arc<TestDatabase>, api: &ApiArgs) -> Self {
+    /// The service on `database`, migrated already.
+    pub fn on(database: Arc<TestDatabase>, api: &ApiArgs) -> Self {
         let clock = Arc::new(ManualClock::starting_at(Utc::now()));
         let uploads = Arc::new(tempfile::tempdir().expect("an uploads folder"));
         let api = ApiArgs {

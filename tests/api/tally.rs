@@ -16,7 +16,7 @@ use serde_json::json;
 
 use migration::{Migrator, MigratorTrait};
 
-use crate::support::{TestApp, TestDatabase, on_both_backends};
+use crate::support::{TestApp, TestDatabase, migrate_down_through, on_both_backends};
 
 /// Published top-level comments and those of them from citizens without an
 /// official response, by commitment and kind.
@@ -206,7 +206,7 @@ on_both_backends! {
     async fn comments_there_before_the_tally_are_counted_by_its_migration(backend: Backend) {
         let database = TestDatabase::new(backend).await;
         let db = &database.db.conn;
-        Migrator::down(db, Some(1)).await.expect("the tally's migration goes down");
+        migrate_down_through(db, "feedback_tally").await;
         let (first, second) = two_commitments(db).await;
         for (commitment, kind, status) in [
             (first, "question", "published"),
