@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::{
     lookups::{self, Translated},
-    pagination::{Direction, Listing, Ordering, Page, PageRequest},
+    pagination::{Direction, FlagsAsked, Listing, Ordering, Page, PageRequest},
     vocabulary::CommitmentStatus,
 };
 use crate::error::{AppError, AppResult};
@@ -80,12 +80,12 @@ pub async fn find_translated_by_code<C: ConnectionTrait>(
     Ok(found.pop())
 }
 
-/// The page `request` asks for of `listing`, each commitment with its texts
-/// in every language, in one statement.
+/// The page `request` asks for of `listing`, with the flags `asked`, each
+/// commitment with its texts in every language, in one statement.
 pub async fn translated_page<C: ConnectionTrait>(
     listing: &Listing<commitment::Entity>,
     db: &C,
-    request: &PageRequest,
+    request: (&PageRequest, FlagsAsked),
 ) -> AppResult<Page<Translated<commitment::Model, commitment_translation::Model>>> {
     listing
         .translated_page::<commitment_translation::Entity, C>(

@@ -31,6 +31,25 @@ pub struct PageRequest {
     pub before: Option<String>,
 }
 
+/// The page-info flags a client asked for. The flag of the side a page
+/// walks away from (`hasPreviousPage` after a cursor, `hasNextPage` before
+/// one) takes a statement of its own, which a client that does not look at
+/// it should not pay for: a flag not asked for is not read, and is false
+/// (as Relay allows a server to answer when finding out is costly).
+#[derive(Clone, Copy, Debug)]
+pub struct FlagsAsked {
+    pub has_previous_page: bool,
+    pub has_next_page: bool,
+}
+
+impl FlagsAsked {
+    /// Both flags, read whatever they cost.
+    pub const ALL: Self = Self {
+        has_previous_page: true,
+        has_next_page: true,
+    };
+}
+
 /// Sort direction of a list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -364,11 +383,12 @@ where
         Ok(pages)
     }
 
-    /// Reads the page `request` asks for.
+    /// Reads the page `request` asks for, with the flags `asked`.
     pub async fn page<C: ConnectionTrait>(
         &self,
         db: &C,
         request: &PageRequest,
+        asked: FlagsAsked,
     ) -> AppResult<Page<E::Model>> {
         let read = |rows: Select<E>, _| -> BoxFuture<'_, AppResult<Vec<E::Model>>> {
             Box::pin(async move {
@@ -376,7 +396,8 @@ where
                 Ok(rows.into_iter().map(|Positional(row)| row).collect())
             })
         };
-        self.page_read_by(db, request, read, |row| row).await
+        self.page_read_by(db, (request, asked), read, |row| row)
+            .await
     }
 
     /// Reads the page `request` asks for, each row with its rows of the
@@ -388,7 +409,7 @@ where
     pub async fn translated_page<T, C>(
         &self,
         db: &C,
-        request: &PageRequest,
+        (request, asked): (&PageRequest, FlagsAsked),
         (id, owner): (E::Column, T::Column),
         id_of: fn(&E::Model) -> i64,
     ) -> AppResult<Page<Translated<E::Model, T::Model>>>
@@ -423,16 +444,18 @@ where
                 Ok(with_translations(joined, id_of))
             })
         };
-        self.page_read_by(db, request, read, |(row, _)| row).await
+        self.page_read_by(db, (request, asked), read, |(row, _)| row)
+            .await
     }
 
-    /// Reads the page `request` asks for, its rows read by `read` from the
-    /// list's query, ordered and limited, and the order it is read in
-    /// (reversed when walking backwards); `row_of` finds a row in what was read.
+    /// Reads the page `request` asks for, with the flags `asked`, its rows
+    /// read by `read` from the list's query, ordered and limited, and the
+    /// order it is read in (reversed when walking backwards); `row_of` finds
+    /// a row in what was read.
     async fn page_read_by<'a, C, R>(
         &self,
         db: &'a C,
-        request: &PageRequest,
+        (request, asked): (&PageRequest, FlagsAsked),
         read: impl FnOnce(Select<E>, Order) -> BoxFuture<'a, AppResult<Vec<R>>>,
         row_of: fn(&R) -> &E::Model,
     ) -> AppResult<Page<R>>
@@ -469,10 +492,10 @@ where
                 let has_next = rows.len() as u64 > page.size;
                 rows.truncate(page.size as usize);
                 let has_previous = match &after {
-                    Some(after) => {
+                    Some(after) if asked.has_previous_page => {
                         exists(db, query.clone().filter(self.beyond(after, false, true))).await?
                     }
-                    None => false,
+                    _ => false,
                 };
                 (rows, has_previous, has_next)
             }
@@ -483,10 +506,10 @@ where
                 rows.truncate(page.size as usize);
                 rows.reverse();
                 let has_next = match &before {
-                    Some(before) => {
+                    Some(before) if asked.has_next_page => {
                         exists(db, query.clone().filter(self.beyond(before, true, true))).await?
                     }
-                    None => false,
+                    _ => false,
                 };
                 (rows, has_previous, has_next)
             }

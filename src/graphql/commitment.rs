@@ -806,7 +806,8 @@ pub(super) async fn commitment_connection(
         return connection(ctx, listing, request, prefetch::commitments, Commitment).await;
     }
     // The page comes with its texts, a statement less than reading them after.
-    let page = commitments::translated_page(&listing, super::db(ctx)?, &request)
+    let asked = super::connection::flags_asked(ctx);
+    let page = commitments::translated_page(&listing, super::db(ctx)?, (&request, asked))
         .await
         .map_err(|err| err.extend())?;
     let (cursors, translated): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();

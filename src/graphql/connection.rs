@@ -9,7 +9,9 @@ use sea_orm::EntityTrait;
 
 use super::RequestLoader;
 use crate::{
-    catalog::pagination::{DEFAULT_PAGE_SIZE, Listing, MAX_PAGE_SIZE, Page, PageRequest},
+    catalog::pagination::{
+        DEFAULT_PAGE_SIZE, FlagsAsked, Listing, MAX_PAGE_SIZE, Page, PageRequest,
+    },
     error::AppResult,
 };
 
@@ -83,6 +85,16 @@ pub fn no_prefetch<'a, M>(
     Box::pin(async { Ok(()) })
 }
 
+/// The page-info flags the selection of the connection field being
+/// resolved asks for.
+pub fn flags_asked(ctx: &Context<'_>) -> FlagsAsked {
+    let page_info = ctx.look_ahead().field("pageInfo");
+    FlagsAsked {
+        has_previous_page: page_info.field("hasPreviousPage").exists(),
+        has_next_page: page_info.field("hasNextPage").exists(),
+    }
+}
+
 /// Reads the page `request` asks for from `listing`, prefetches what the
 /// query selects below its items, and wraps each row.
 pub async fn connection<E, N, K>(
@@ -100,7 +112,7 @@ where
 {
     let db = super::db(ctx)?;
     let page = listing
-        .page(db, &request)
+        .page(db, &request, flags_asked(ctx))
         .await
         .map_err(|err| err.extend())?;
     connection_of_page(ctx, listing, page, prefetch, wrap).await

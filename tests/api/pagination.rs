@@ -28,6 +28,14 @@ const PAGE_WITH_TEXTS: &str = r#"query Page($first: Int, $after: String, $last: 
     }
 }"#;
 
+/// The page info a query answered and the statements it ran.
+async fn flags_and_statements(app: &TestApp, query: &str, variables: Value) -> (Value, u64) {
+    let before = app.database.db.statements_run();
+    let reply = app.query(query, variables).await;
+    let statements = app.database.db.statements_run() - before;
+    (reply.data()["commitments"]["pageInfo"].clone(), statements)
+}
+
 const ONE_WITH_TEXTS: &str = r#"query($code: String!) { commitment(code: $code) { title translations { language title fullTitle } } }"#;
 
 on_both_backends! {
@@ -131,6 +139,34 @@ on_both_backends! {
                 assert_eq!(node["translations"], alone["translations"], "{variables}");
                 assert!(!alone["translations"].as_array().expect("translations").is_empty());
             }
+        }
+    }
+
+    async fn the_flag_behind_a_cursor_is_read_only_when_asked_for(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let after = page(&app, json!({ "first": 5 })).await["pageInfo"]["endCursor"].clone();
+        let before = page(&app, json!({ "last": 5 })).await["pageInfo"]["startCursor"].clone();
+        // The page alone, and the page with its texts (read another way).
+        for nodes in ["code", "code title"] {
+            let forward = |flags: &str| {
+                let fragment = if flags.contains("...Flags") { "fragment Flags on PageInfo { hasPreviousPage }" } else { "" };
+                format!("query($after: String) {{ commitments(first: 5, after: $after) {{ nodes {{ {nodes} }} pageInfo {{ {flags} }} }} }} {fragment}")
+            };
+            let (asked, with_flag) = flags_and_statements(&app, &forward("hasPreviousPage hasNextPage"), json!({ "after": after })).await;
+            assert_eq!(asked["hasPreviousPage"], true, "{nodes}: pages come before the cursor");
+            let (_, without_flag) = flags_and_statements(&app, &forward("hasNextPage"), json!({ "after": after })).await;
+            assert_eq!(without_flag, with_flag - 1, "{nodes}: one statement fewer without hasPreviousPage");
+            let (fragment, through_fragment) = flags_and_statements(&app, &forward("hasNextPage ...Flags"), json!({ "after": after })).await;
+            assert_eq!(fragment["hasPreviousPage"], true, "{nodes}: asked for in a fragment");
+            assert_eq!(through_fragment, with_flag, "{nodes}: the fragment's flag is read");
+
+            let backward = |flags: &str| format!(
+                "query($before: String) {{ commitments(last: 5, before: $before) {{ nodes {{ {nodes} }} pageInfo {{ {flags} }} }} }}"
+            );
+            let (asked, with_flag) = flags_and_statements(&app, &backward("hasNextPage hasPreviousPage"), json!({ "before": before })).await;
+            assert_eq!(asked["hasNextPage"], true, "{nodes}: pages come after the cursor");
+            let (_, without_flag) = flags_and_statements(&app, &backward("hasPreviousPage"), json!({ "before": before })).await;
+            assert_eq!(without_flag, with_flag - 1, "{nodes}: one statement fewer without hasNextPage");
         }
     }
 

@@ -286,7 +286,7 @@ async fn page_plans(reads: &Reads) -> (i64, i64) {
 async fn postgres_plans_a_page_once_per_connection_not_per_read() {
     use ogp_pulse::catalog::{
         commitments::{self, CommitmentFilter, CommitmentOrder},
-        pagination::PageRequest,
+        pagination::{FlagsAsked, PageRequest},
     };
 
     let Some(backend) = crate::support::Backend::postgres() else {
@@ -307,7 +307,7 @@ async fn postgres_plans_a_page_once_per_connection_not_per_read() {
     // the one plan serves every read.
     let reads_of_the_page = 8;
     for _ in 0..reads_of_the_page {
-        let page = commitments::translated_page(&listing, &reads, &request)
+        let page = commitments::translated_page(&listing, &reads, (&request, FlagsAsked::ALL))
             .await
             .expect("the page is read");
         assert!(page.items.is_empty(), "a fresh database lists nothing");
