@@ -387,8 +387,7 @@ where
     pub async fn page<C: ConnectionTrait>(
         &self,
         db: &C,
-        request: &PageRequest,
-        asked: FlagsAsked,
+        (request, asked): (&PageRequest, FlagsAsked),
     ) -> AppResult<Page<E::Model>> {
         let read = |rows: Select<E>, _| -> BoxFuture<'_, AppResult<Vec<E::Model>>> {
             Box::pin(async move {

@@ -112,7 +112,7 @@ where
 {
     let db = super::db(ctx)?;
     let page = listing
-        .page(db, &request, flags_asked(ctx))
+        .page(db, (&request, flags_asked(ctx)))
         .await
         .map_err(|err| err.extend())?;
     connection_of_page(ctx, listing, page, prefetch, wrap).await
