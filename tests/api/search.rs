@@ -12,7 +12,9 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, TestDatabase, codes, migrate_down_through, on_both_backends};
+use crate::support::{
+    TestApp, TestDatabase, codes, commitment_row_id, migrate_down_through, on_both_backends,
+};
 
 /// Two commitments, one with texts in every section.
 fn catalog() -> Value {
@@ -50,16 +52,6 @@ async fn found(app: &TestApp, search: &str) -> Vec<String> {
         )
         .await;
     codes(&reply.data()["commitments"])
-}
-
-async fn id_of(db: &DatabaseConnection, code: &str) -> i64 {
-    commitment::Entity::find()
-        .filter(commitment::Column::Code.eq(code))
-        .one(db)
-        .await
-        .expect("commitment read")
-        .expect("commitment exists")
-        .id
 }
 
 fn texts(commitment_id: i64, language: &str, title: &str) -> commitment_translation::ActiveModel {
@@ -114,7 +106,7 @@ on_both_backends! {
     async fn the_search_follows_every_change_of_the_texts(backend: Backend) {
         let app = uncached_app(backend).await;
         let db = app.conn();
-        let (first, second) = (id_of(db, "TA0001").await, id_of(db, "TA0002").await);
+        let (first, second) = (commitment_row_id(db, "TA0001").await, commitment_row_id(db, "TA0002").await);
 
         // Every section, and the code, in any case.
         for text in ["open", "BUDGETS", "ledgers", "monthly", "spending", "transparency", "costs little", "ta0001"] {
@@ -174,7 +166,7 @@ on_both_backends! {
         assert_eq!(found(&app, "ta0001open").await, Vec::<String>::new());
         assert_eq!(found(&app, "openbudgets").await, Vec::<String>::new());
         assert_eq!(found(&app, "open budgets").await, Vec::<String>::new());
-        let first = id_of(app.conn(), "TA0001").await;
+        let first = commitment_row_id(app.conn(), "TA0001").await;
         commitment_translation::Entity::insert(texts(first, "fr", "Ouvert"))
             .exec(app.conn())
             .await

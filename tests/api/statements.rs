@@ -415,21 +415,15 @@ on_both_backends! {
 
 on_both_backends! {
     async fn official_and_citizens_comments_of_one_kind_are_counted_together(backend: Backend) {
-        use entity::commitment;
-        use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+        use sea_orm::ActiveValue::Set;
         let app = commented_catalog(backend).await;
         // GEN0002: two published comments; an official post of the same
         // kind beside them (the API only ever answers, but imported or
         // older data may hold one) is counted with them, and never awaits
         // a response.
         let code = "GEN0002";
-        let target = commitment::Entity::find()
-            .filter(commitment::Column::Code.eq(code))
-            .one(app.conn())
-            .await
-            .expect("commitment read")
-            .expect("GEN0002 exists");
-        let mut post = feedback_row(target.id, None, "Official post".to_owned(), "published");
+        let target = crate::support::commitment_row_id(app.conn(), code).await;
+        let mut post = feedback_row(target, None, "Official post".to_owned(), "published");
         post.official = Set(true);
         store_feedback(&app, vec![post]).await;
 

@@ -165,6 +165,19 @@ impl TestDatabase {
     }
 }
 
+/// The database id of the commitment whose code is `code`.
+pub async fn commitment_row_id(db: &sea_orm::DatabaseConnection, code: &str) -> i64 {
+    use entity::commitment;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    commitment::Entity::find()
+        .filter(commitment::Column::Code.eq(code))
+        .one(db)
+        .await
+        .expect("commitment read")
+        .unwrap_or_else(|| panic!("no commitment {code}"))
+        .id
+}
+
 /// Rolls back every migration from the one whose name contains `name` on
 /// (that one included), so a test can write what was there before it and
 /// migrate up again, however many migrations come after it.

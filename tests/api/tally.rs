@@ -16,7 +16,9 @@ use serde_json::json;
 
 use migration::{Migrator, MigratorTrait};
 
-use crate::support::{TestApp, TestDatabase, migrate_down_through, on_both_backends};
+use crate::support::{
+    TestApp, TestDatabase, commitment_row_id, migrate_down_through, on_both_backends,
+};
 
 /// Published top-level comments and those of them from citizens without an
 /// official response, by commitment and kind.
@@ -121,16 +123,10 @@ async fn two_commitments(db: &DatabaseConnection) -> (i64, i64) {
     import::import_json(db, &catalog.to_string())
         .await
         .expect("catalogue imports");
-    let id = |code: &'static str| async move {
-        commitment::Entity::find()
-            .filter(commitment::Column::Code.eq(code))
-            .one(db)
-            .await
-            .expect("commitment read")
-            .expect("commitment exists")
-            .id
-    };
-    (id("TA0001").await, id("TA0002").await)
+    (
+        commitment_row_id(db, "TA0001").await,
+        commitment_row_id(db, "TA0002").await,
+    )
 }
 
 on_both_backends! {
