@@ -21,6 +21,19 @@ mod m20261201_000015_commitment_search_text;
 
 pub struct Migrator;
 
+/// Runs `statements` one after another. Triggers and functions come as one
+/// script on PostgreSQL and as a list on SQLite, whose driver runs only the
+/// first statement of a script.
+async fn execute_all<S: AsRef<str>>(
+    db: &impl ConnectionTrait,
+    statements: impl IntoIterator<Item = S>,
+) -> Result<(), DbErr> {
+    for statement in statements {
+        db.execute_unprepared(statement.as_ref()).await?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {

@@ -253,29 +253,20 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         // Before the triggers exist, which would count it again.
         count_what_is_there(db).await?;
-        match manager.get_database_backend() {
-            DbBackend::Postgres => db.execute_unprepared(&postgres_up()).await.map(|_| ()),
-            _ => {
-                for statement in sqlite_up() {
-                    db.execute_unprepared(&statement).await?;
-                }
-                Ok(())
-            }
-        }
+        let triggers = match manager.get_database_backend() {
+            DbBackend::Postgres => vec![postgres_up()],
+            _ => sqlite_up(),
+        };
+        crate::execute_all(db, triggers).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        match manager.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared(POSTGRES_DOWN).await?;
-            }
-            _ => {
-                for statement in SQLITE_DOWN {
-                    db.execute_unprepared(statement).await?;
-                }
-            }
-        }
+        let triggers: &[&str] = match manager.get_database_backend() {
+            DbBackend::Postgres => &[POSTGRES_DOWN],
+            _ => &SQLITE_DOWN,
+        };
+        crate::execute_all(db, triggers).await?;
         manager
             .alter_table(
                 Table::alter()

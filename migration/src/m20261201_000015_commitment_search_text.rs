@@ -180,24 +180,16 @@ impl MigrationTrait for Migration {
             search_text(&dialect, "commitment.id", "commitment.code")
         ))
         .await?;
-        for statement in triggers {
-            db.execute_unprepared(&statement).await?;
-        }
-        Ok(())
+        crate::execute_all(db, triggers).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        match manager.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared(POSTGRES_DOWN).await?;
-            }
-            _ => {
-                for statement in SQLITE_DOWN {
-                    db.execute_unprepared(statement).await?;
-                }
-            }
-        }
+        let triggers: &[&str] = match manager.get_database_backend() {
+            DbBackend::Postgres => &[POSTGRES_DOWN],
+            _ => &SQLITE_DOWN,
+        };
+        crate::execute_all(db, triggers).await?;
         manager
             .alter_table(
                 Table::alter()
