@@ -7,7 +7,9 @@ use entity::{awareness_metric, campaign, campaign_activity};
 
 use super::{
     commitment::Commitment,
-    connection::{ListConnection, SHORT_LIST_COST, connection, no_prefetch, page_cost},
+    connection::{
+        ConnectionFuture, ListConnection, SHORT_LIST_COST, connection, no_prefetch, page_cost,
+    },
     guards::StaffOnly,
     inputs,
     institution::Institution,
@@ -433,12 +435,12 @@ impl AwarenessMetric {
 }
 
 /// Campaigns as a connection: of a commitment or of an action plan.
-pub(super) async fn campaign_connection(
-    ctx: &Context<'_>,
+pub(super) fn campaign_connection<'a>(
+    ctx: &'a Context<'_>,
     listing: crate::catalog::pagination::Listing<campaign::Entity, i64>,
     request: PageRequest,
-) -> Result<ListConnection<Campaign>> {
-    connection(ctx, listing, request, no_prefetch, Campaign).await
+) -> ConnectionFuture<'a, Campaign> {
+    connection(ctx, listing, request, no_prefetch, Campaign)
 }
 
 /// An amount of money.

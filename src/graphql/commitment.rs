@@ -9,7 +9,10 @@ use entity::{commitment, commitment_translation};
 
 use super::{
     action_plan::ActionPlan,
-    connection::{ListConnection, SHORT_LIST_COST, connection, connection_of_page, page_cost},
+    connection::{
+        ConnectionFuture, ListConnection, SHORT_LIST_COST, connection, connection_of_page,
+        page_cost,
+    },
     feedback::{self, Feedback, FeedbackFilter, FeedbackOrder, FeedbackSummary},
     focal_point::FocalPoint,
     institution::Institution,
@@ -784,47 +787,51 @@ impl CommitmentOrder {
 /// Lists commitments as a connection; used by the root query and by the
 /// lists nested in action plans, institutions and policy areas, which add
 /// their own condition through `scope`.
-pub(super) async fn commitment_connection(
-    ctx: &Context<'_>,
+///
+/// On the heap, as every connection is (see [`ConnectionFuture`]).
+pub(super) fn commitment_connection<'a>(
+    ctx: &'a Context<'_>,
     request: PageRequest,
     filter: Option<CommitmentFilter>,
     order: Option<CommitmentOrder>,
-    scope: impl FnOnce(&mut DomainFilter) -> AppResult<()>,
-) -> Result<ListConnection<Commitment>> {
-    let mut domain = filter
-        .unwrap_or_default()
-        .to_domain()
-        .map_err(|err| err.extend())?;
-    scope(&mut domain).map_err(|err| err.extend())?;
-    let order = order.unwrap_or_default().to_domain();
-    let listing = commitments::listing(&domain, order).map_err(|err| err.extend())?;
-    let look = ctx.look_ahead();
-    let asks_texts = prefetch::connection_items(&look)
-        .iter()
-        .any(prefetch::asks_commitment_texts);
-    if !asks_texts {
-        return connection(ctx, listing, request, prefetch::commitments, Commitment).await;
-    }
-    // The page comes with its texts, a statement less than reading them after.
-    let asked = super::connection::flags_asked(ctx);
-    let page = commitments::translated_page(&listing, super::db(ctx)?, (&request, asked))
+    scope: impl FnOnce(&mut DomainFilter) -> AppResult<()> + Send + 'a,
+) -> ConnectionFuture<'a, Commitment> {
+    Box::pin(async move {
+        let mut domain = filter
+            .unwrap_or_default()
+            .to_domain()
+            .map_err(|err| err.extend())?;
+        scope(&mut domain).map_err(|err| err.extend())?;
+        let order = order.unwrap_or_default().to_domain();
+        let listing = commitments::listing(&domain, order).map_err(|err| err.extend())?;
+        let look = ctx.look_ahead();
+        let asks_texts = prefetch::connection_items(&look)
+            .iter()
+            .any(prefetch::asks_commitment_texts);
+        if !asks_texts {
+            return connection(ctx, listing, request, prefetch::commitments, Commitment).await;
+        }
+        // The page comes with its texts, a statement less than reading them after.
+        let asked = super::connection::flags_asked(ctx);
+        let page = commitments::translated_page(&listing, super::db(ctx)?, (&request, asked))
+            .await
+            .map_err(|err| err.extend())?;
+        let (cursors, translated): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
+        let rows = prefetch::keep_translated_commitments(super::loader(ctx)?, translated).await;
+        let page = Page {
+            items: cursors.into_iter().zip(rows).collect(),
+            has_previous_page: page.has_previous_page,
+            has_next_page: page.has_next_page,
+        };
+        connection_of_page(
+            ctx,
+            listing,
+            page,
+            prefetch::commitments_with_texts,
+            Commitment,
+        )
         .await
-        .map_err(|err| err.extend())?;
-    let (cursors, translated): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
-    let rows = prefetch::keep_translated_commitments(super::loader(ctx)?, translated).await;
-    let page = Page {
-        items: cursors.into_iter().zip(rows).collect(),
-        has_previous_page: page.has_previous_page,
-        has_next_page: page.has_next_page,
-    };
-    connection_of_page(
-        ctx,
-        listing,
-        page,
-        prefetch::commitments_with_texts,
-        Commitment,
-    )
-    .await
+    })
 }
 
 /// Sets a parent's condition on a nested list's filter, refusing a client

@@ -97,30 +97,57 @@ pub fn flags_asked(ctx: &Context<'_>) -> FlagsAsked {
 
 /// Reads the page `request` asks for from `listing`, prefetches what the
 /// query selects below its items, and wraps each row.
-pub async fn connection<E, N, K>(
-    ctx: &Context<'_>,
+///
+/// The work runs in a heap allocation of its own (see [`ConnectionFuture`]).
+pub fn connection<'a, E, N, K>(
+    ctx: &'a Context<'_>,
     listing: Listing<E, K>,
     request: PageRequest,
     prefetch: Prefetch<E::Model>,
     wrap: fn(E::Model) -> N,
-) -> Result<ListConnection<N>>
+) -> ConnectionFuture<'a, N>
 where
     E: EntityTrait,
     E::Model: Sync + Clone + entity::by_position::ByPosition,
-    N: async_graphql::OutputType,
+    N: async_graphql::OutputType + 'a,
     K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> + Send + Sync + 'static,
 {
-    let db = super::db(ctx)?;
-    let page = listing
-        .page(db, (&request, flags_asked(ctx)))
-        .await
-        .map_err(|err| err.extend())?;
-    connection_of_page(ctx, listing, page, prefetch, wrap).await
+    Box::pin(async move {
+        let db = super::db(ctx)?;
+        let page = listing
+            .page(db, (&request, flags_asked(ctx)))
+            .await
+            .map_err(|err| err.extend())?;
+        connection_of_page(ctx, listing, page, prefetch, wrap).await
+    })
 }
 
+/// A connection being read, on the heap. async-graphql resolves each field of
+/// an object in a boxed future as large as the object's largest field: a
+/// connection read inline (3-4 KB of listing and database-driver state) made
+/// every field of every feedback item and milestone in a list allocate and
+/// copy that much, even `id`. Boxed, such a field holds a pointer.
+pub type ConnectionFuture<'a, N> = BoxFuture<'a, Result<ListConnection<N>>>;
+
 /// The connection of a `page` of `listing` read already (e.g. batched with
-/// the pages of sibling lists).
-pub async fn connection_of_page<E, N, K>(
+/// the pages of sibling lists), on the heap as [`connection`]'s.
+pub fn connection_of_page<'a, E, N, K>(
+    ctx: &'a Context<'_>,
+    listing: Listing<E, K>,
+    page: Page<E::Model>,
+    prefetch: Prefetch<E::Model>,
+    wrap: fn(E::Model) -> N,
+) -> ConnectionFuture<'a, N>
+where
+    E: EntityTrait,
+    E::Model: Sync + Clone + entity::by_position::ByPosition,
+    N: async_graphql::OutputType + 'a,
+    K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> + Send + Sync + 'static,
+{
+    Box::pin(page_connection(ctx, listing, page, prefetch, wrap))
+}
+
+async fn page_connection<E, N, K>(
     ctx: &Context<'_>,
     listing: Listing<E, K>,
     page: Page<E::Model>,

@@ -15,7 +15,8 @@ use super::{
     RequestLoader,
     commitment::Commitment,
     connection::{
-        ListConnection, TotalCount, connection, connection_of_page, no_prefetch, page_cost,
+        ConnectionFuture, ListConnection, TotalCount, connection, connection_of_page, no_prefetch,
+        page_cost,
     },
     guards::{HasRole, StaffOnly},
     inputs,
@@ -436,43 +437,44 @@ pub struct FeedbackFilter {
 
 /// Feedback on a commitment, as a connection (the commitment's comments;
 /// replies hang below each).
-pub(super) async fn commitment_feedback(
-    ctx: &Context<'_>,
+pub(super) fn commitment_feedback<'a>(
+    ctx: &'a Context<'_>,
     commitment_id: i64,
     request: PageRequest,
     order_by: FeedbackOrder,
     filter: Option<FeedbackFilter>,
-) -> Result<ListConnection<Feedback>> {
-    let filter = filter.unwrap_or_default();
-    let domain = DomainFilter {
-        kind: filter.kind.map(Into::into),
-        awaiting_response: filter.awaiting_response,
-    };
-    let listing = read::listing(
-        Thread::Commitment(commitment_id),
-        &domain,
-        order(order_by),
-        audience(ctx),
-    );
-    let shared_total = shared_total_count(commitment_id, &domain, audience(ctx));
-    // A first page (the usual case, e.g. the newest comments of each
-    // commitment in a list) is read with the same page of its siblings.
-    if let Some(size) = request.first_page_size().map_err(|err| err.extend())? {
-        let key = FirstFeedbackPage {
-            commitment_id,
-            size,
-            filter: domain,
-            order: order(order_by),
+) -> ConnectionFuture<'a, Feedback> {
+    Box::pin(async move {
+        let filter = filter.unwrap_or_default();
+        let domain = DomainFilter {
+            kind: filter.kind.map(Into::into),
+            awaiting_response: filter.awaiting_response,
         };
-        let page = super::loader(ctx)?
-            .load_one(key)
-            .await?
-            .ok_or_else(|| AppError::Internal("a first page went missing".to_owned()).extend())?;
-        let connection = connection_of_page(ctx, listing, page, no_prefetch, Feedback).await?;
-        return Ok(counted_by(connection, shared_total));
-    }
-    let connection = connection(ctx, listing, request, no_prefetch, Feedback).await?;
-    Ok(counted_by(connection, shared_total))
+        let listing = read::listing(
+            Thread::Commitment(commitment_id),
+            &domain,
+            order(order_by),
+            audience(ctx),
+        );
+        let shared_total = shared_total_count(commitment_id, &domain, audience(ctx));
+        // A first page (the usual case, e.g. the newest comments of each
+        // commitment in a list) is read with the same page of its siblings.
+        if let Some(size) = request.first_page_size().map_err(|err| err.extend())? {
+            let key = FirstFeedbackPage {
+                commitment_id,
+                size,
+                filter: domain,
+                order: order(order_by),
+            };
+            let page = super::loader(ctx)?.load_one(key).await?.ok_or_else(|| {
+                AppError::Internal("a first page went missing".to_owned()).extend()
+            })?;
+            let connection = connection_of_page(ctx, listing, page, no_prefetch, Feedback).await?;
+            return Ok(counted_by(connection, shared_total));
+        }
+        let connection = connection(ctx, listing, request, no_prefetch, Feedback).await?;
+        Ok(counted_by(connection, shared_total))
+    })
 }
 
 /// `connection`, with its `totalCount` read as `total` when given.

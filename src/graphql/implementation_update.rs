@@ -9,7 +9,7 @@ use entity::{evidence, implementation_update};
 
 use super::{
     commitment::Commitment,
-    connection::{ListConnection, SHORT_LIST_COST, connection, no_prefetch},
+    connection::{ConnectionFuture, SHORT_LIST_COST, connection, no_prefetch},
     feedback::{OfficialResponder, PublicUrl, official_responder},
     guards::StaffOnly,
     inputs::{self, TextInput},
@@ -376,11 +376,11 @@ impl Evidence {
 }
 
 /// The updates of a commitment or milestone as a connection, newest first.
-pub(super) async fn updates_connection(
-    ctx: &Context<'_>,
+pub(super) fn updates_connection<'a>(
+    ctx: &'a Context<'_>,
     of: UpdatesOf,
     request: PageRequest,
-) -> Result<ListConnection<ImplementationUpdate>> {
+) -> ConnectionFuture<'a, ImplementationUpdate> {
     connection(
         ctx,
         updates::listing(of),
@@ -388,7 +388,6 @@ pub(super) async fn updates_connection(
         no_prefetch,
         ImplementationUpdate,
     )
-    .await
 }
 
 /// A piece of evidence for a new update: a link (`url`) or a document

@@ -9,7 +9,7 @@ use entity::meeting;
 use super::{
     action_plan::ActionPlan,
     commitment::Commitment,
-    connection::{ListConnection, SHORT_LIST_COST, connection, no_prefetch},
+    connection::{ConnectionFuture, SHORT_LIST_COST, connection, no_prefetch},
     guards::StaffOnly,
     inputs,
     loaders::{ActionPlanById, CommitmentById, CommitmentsOfMeeting},
@@ -175,12 +175,12 @@ impl Meeting {
 }
 
 /// Meetings as a connection, newest first.
-pub(super) async fn meeting_connection(
-    ctx: &Context<'_>,
+pub(super) fn meeting_connection<'a>(
+    ctx: &'a Context<'_>,
     listing: Listing<meeting::Entity, chrono::NaiveDate>,
     request: PageRequest,
-) -> Result<ListConnection<Meeting>> {
-    connection(ctx, listing, request, no_prefetch, Meeting).await
+) -> ConnectionFuture<'a, Meeting> {
+    connection(ctx, listing, request, no_prefetch, Meeting)
 }
 
 /// Attendees of one sector.
