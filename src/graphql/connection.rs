@@ -163,9 +163,18 @@ where
     let db = super::db(ctx)?.clone();
     let loader = super::loader(ctx)?;
     let look = ctx.look_ahead();
-    let rows: Vec<E::Model> = page.items.iter().map(|(_, row)| row.clone()).collect();
-    for items in super::prefetch::connection_items(&look) {
-        prefetch(loader, rows.clone(), items).await?;
+    // Rows are copied for the selections that are there (usually `nodes` or
+    // `edges`, seldom both): a page of comments was copied three times.
+    let mut asked: Vec<Lookahead<'_>> = super::prefetch::connection_items(&look)
+        .into_iter()
+        .filter(Lookahead::exists)
+        .collect();
+    if let Some(last) = asked.pop() {
+        let rows: Vec<E::Model> = page.items.iter().map(|(_, row)| row.clone()).collect();
+        for items in asked {
+            prefetch(loader, rows.clone(), items).await?;
+        }
+        prefetch(loader, rows, last).await?;
     }
     let total = TotalCount {
         count: Counting::Listing(Box::new(move || {
