@@ -748,6 +748,18 @@ def machine_lines(args):
     ]
 
 
+def within_latency_bound(summary, scale, workload, variant, bound_ms=50):
+    """The highest throughput `variant` kept with its p99 under `bound_ms`
+    among the measured connection counts (with `conns`), None when no count
+    stayed under it, and an empty dict when the variant was not measured."""
+    runs = [dict(s, conns=key[3]) for key, s in summary.items()
+            if key[:3] == (scale, workload, variant)]
+    if not runs:
+        return {}
+    within = [s for s in runs if s["p99_ms"] is not None and s["p99_ms"] < bound_ms]
+    return max(within, key=lambda s: s["rps"]) if within else None
+
+
 def targets(summary, scales):
     """The benchmark issue's targets, each met or missed, from this run."""
     main = scales[0]
@@ -769,11 +781,20 @@ def targets(summary, scales):
                 lines.append(f"| {workload} cached ({variant}) ≥ 50 % of static, p99 < 5 ms at 32 connections "
                              f"| {100 * share:.0f} %, p99 {fmt(s['p99_ms'], 2)} ms{same_size} | {verdict(ok)} |")
     for workload in ("Q1", "Q2", "Q3", "Q4"):
+        ours, theirs = (within_latency_bound(summary, main, workload, v) for v in ("ogp-pg", "postgraphile"))
+        if ours != {} and theirs != {}:
+            ok = ours is not None and (theirs is None or ours["rps"] >= 2 * theirs["rps"])
+            at = lambda s: (f"{fmt(s['rps'], 0)} req/s at {s['conns']} connections (p99 {fmt(s['p99_ms'], 2)} ms)"
+                            if s else "none within the bound")
+            ratio = f"{ours['rps'] / theirs['rps']:.2f}×" if ours and theirs and theirs["rps"] else "–"
+            lines.append(f"| {workload} uncached on PostgreSQL ≥ 2× PostGraphile's throughput at p99 < 50 ms "
+                         f"(each at its best measured load within the bound) | {ratio}: {at(ours)} against "
+                         f"{at(theirs)} | {verdict(ok)} |")
         o, p = get(workload, "ogp-pg", 32), get(workload, "postgraphile", 32)
         if o and p and p["rps"]:
             ratio = o["rps"] / p["rps"]
             ok = ratio >= 2 and o["p99_ms"] < 50
-            lines.append(f"| {workload} uncached on PostgreSQL ≥ 2× PostGraphile, p99 < 50 ms (32 connections) "
+            lines.append(f"| {workload} the same, both at 32 connections (the stricter reading of earlier reports) "
                          f"| {ratio:.2f}×, p99 {fmt(o['p99_ms'], 2)} ms | {verdict(ok)} |")
     for variant, floor in (("ogp-pg", 2000), ("ogp-sqlite", 1000)):
         s = summary.get((main, "Q5", variant, next((k[3] for k in summary if k[1] == "Q5" and k[2] == variant), 0)))
@@ -796,6 +817,18 @@ def targets(summary, scales):
     return lines
 
 
+def machine_section(report):
+    """The machine lines of an existing report, if it has them."""
+    if not report.exists():
+        return None
+    lines = report.read_text().split("\n")
+    if "## Machine" not in lines:
+        return None
+    start = lines.index("## Machine") + 2
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("- ")), len(lines))
+    return lines[start:end] or None
+
+
 def write_report(args, harness, path):
     summary = summarize(harness.results)
     lines = ["# ogp-pulse benchmark results", ""]
@@ -805,7 +838,8 @@ def write_report(args, harness, path):
                  f"Each figure is the median of {args.rounds} round(s) of {args.duration} s "
                  f"(after {args.warmup} s of warm-up), runs interleaved across variants; "
                  "the range in brackets is the lowest and highest round.")
-    lines += ["", "## Machine", ""] + machine_lines(args)
+    args.machine = getattr(args, "machine", None) or machine_lines(args)
+    lines += ["", "## Machine", ""] + args.machine
     lines += ["", "## Checks", ""] + [f"- {what}: {result}" for what, result in harness.checks]
     lines += ["", "## Variants", "",
               "- `static`: a poem handler answering a fixed body to every request (the machine's HTTP limit): "
@@ -859,6 +893,20 @@ def write_report(args, harness, path):
             ratio = o["rps"] / p["rps"] if p["rps"] else None
             lines.append(f"| {workload} | {conns} | {fmt(o['rps'], 0)} | {fmt(p['rps'], 0)} | {fmt(ratio, 2)}× "
                          f"| {fmt(o['p99_ms'], 2)} | {fmt(p['p99_ms'], 2)} |")
+        lines += ["", "Throughput within the latency bound: the most requests a second each server answered "
+                  "with its p99 under 50 ms, at whichever of the measured connection counts gave the most "
+                  "(a server that queues 32 requests serves each one later; a client keeping its p99 under "
+                  "the bound sends no more than that).", "",
+                  "| workload | ogp-pg req/s (conns, p99 ms) | PostGraphile req/s (conns, p99 ms) | ratio |",
+                  "|---|---|---|---|"]
+        for workload in ("Q1", "Q2", "Q3", "Q4"):
+            ours, theirs = (within_latency_bound(summary, main, workload, v) for v in ("ogp-pg", "postgraphile"))
+            if ours == {} or theirs == {}:
+                continue
+            cell = lambda s: (f"{fmt(s['rps'], 0)} ({s['conns']}, {fmt(s['p99_ms'], 2)})" if s
+                              else "none within 50 ms")
+            ratio = f"{ours['rps'] / theirs['rps']:.2f}×" if ours and theirs and theirs["rps"] else "–"
+            lines.append(f"| {workload} | {cell(ours)} | {cell(theirs)} | {ratio} |")
     sql = {key: v for key, v in summary.items() if key[2] == "pgbench-sql"}
     if sql:
         lines += ["", "## Against hand-written SQL (pgbench)", "",
@@ -899,7 +947,8 @@ def write_report(args, harness, path):
     path.write_text("\n".join(lines))
     settings = {key: getattr(args, key) for key in SETTINGS}
     (path.parent / (path.stem + ".json")).write_text(
-        json.dumps({"settings": settings, "checks": harness.checks, "results": harness.results}, indent=1))
+        json.dumps({"settings": settings, "machine": args.machine, "checks": harness.checks,
+                    "results": harness.results}, indent=1))
     return summary
 
 
@@ -965,6 +1014,9 @@ def main():
         for key, value in saved["settings"].items():
             setattr(args, key, value)
         harness.results, harness.checks = saved["results"], saved["checks"]
+        # The machine the figures were measured on, not this one (a report
+        # of an older run without it keeps the lines it has).
+        args.machine = saved.get("machine") or machine_section(Path(args.output))
         write_report(args, harness, Path(args.output))
         return
     try:
