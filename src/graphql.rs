@@ -243,6 +243,19 @@ pub(crate) fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Reads> {
     ctx.data::<Reads>()
 }
 
+/// Puts reads a resolver makes itself (not through the request's loader) in
+/// a heap allocation of their own, so that the resolver's future stays
+/// small. async-graphql resolves every field of an object in a boxed future
+/// as large as the type's largest field (see
+/// [`connection::ConnectionFuture`]): one field awaiting kilobytes of
+/// database-driver state inline makes every field of the type, in every item
+/// of a list, allocate and copy as much.
+pub(crate) fn read_apart<'a, T>(
+    reads: impl std::future::Future<Output = T> + Send + 'a,
+) -> futures_util::future::BoxFuture<'a, T> {
+    Box::pin(reads)
+}
+
 /// The pool, for what a resolver writes in a transaction of its own.
 pub(crate) fn pool<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
     ctx.data::<DatabaseConnection>()

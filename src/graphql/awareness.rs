@@ -249,9 +249,10 @@ pub(super) async fn awareness_figures(
     if from > to {
         return Err(AppError::bad_input("to", "must not be before `from`").extend());
     }
-    let (current, previous) = figures::compared(super::db(ctx)?, subject, from, to)
-        .await
-        .map_err(|err| err.extend())?;
+    let (current, previous) =
+        super::read_apart(figures::compared(super::db(ctx)?, subject, from, to))
+            .await
+            .map_err(|err| err.extend())?;
     Ok(AwarenessFigures {
         from: Date(current.from),
         to: Date(current.to),

@@ -484,7 +484,7 @@ impl Commitment {
             rules: ctx.data::<ComplianceRules>()?,
             public_url: &ctx.data::<feedback::PublicUrl>()?.0,
         };
-        let pack = report::gather_for(super::db(ctx)?, &self.0, &settings)
+        let pack = super::read_apart(report::gather_for(super::db(ctx)?, &self.0, &settings))
             .await
             .map_err(|err| err.extend())?;
         let format = match format {

@@ -122,7 +122,7 @@ impl ResponseLedger {
 
 /// The ledger of `scope`.
 pub(super) async fn response_ledger(ctx: &Context<'_>, scope: Scope) -> Result<ResponseLedger> {
-    ledger::ledger(super::db(ctx)?, scope)
+    super::read_apart(ledger::ledger(super::db(ctx)?, scope))
         .await
         .map(ResponseLedger)
         .map_err(|err| err.extend())
@@ -207,9 +207,8 @@ pub(super) async fn commitment_alerts(
     ctx: &Context<'_>,
     row: &entity::commitment::Model,
 ) -> Result<Vec<ComplianceAlert>> {
-    let alerts = compliance::of_commitment(super::db(ctx)?, rules(ctx)?, now(ctx)?, row)
-        .await
-        .map_err(|err| err.extend())?;
+    let reads = compliance::of_commitment(super::db(ctx)?, rules(ctx)?, now(ctx)?, row);
+    let alerts = super::read_apart(reads).await.map_err(|err| err.extend())?;
     Ok(alerts.into_iter().map(ComplianceAlert).collect())
 }
 
@@ -218,8 +217,7 @@ pub(super) async fn action_plan_alerts(
     ctx: &Context<'_>,
     plan: &entity::action_plan::Model,
 ) -> Result<Vec<ComplianceAlert>> {
-    let alerts = compliance::of_action_plan(super::db(ctx)?, rules(ctx)?, now(ctx)?, plan)
-        .await
-        .map_err(|err| err.extend())?;
+    let reads = compliance::of_action_plan(super::db(ctx)?, rules(ctx)?, now(ctx)?, plan);
+    let alerts = super::read_apart(reads).await.map_err(|err| err.extend())?;
     Ok(alerts.into_iter().map(ComplianceAlert).collect())
 }
