@@ -21,15 +21,26 @@ mod m20261201_000015_commitment_search_text;
 
 pub struct Migrator;
 
-/// Runs `statements` one after another. Triggers and functions come as one
-/// script on PostgreSQL and as a list on SQLite, whose driver runs only the
-/// first statement of a script.
-async fn execute_all<S: AsRef<str>>(
-    db: &impl ConnectionTrait,
-    statements: impl IntoIterator<Item = S>,
+/// Runs, one after another, the statements written for the connection's
+/// backend. Triggers and functions come as one script on PostgreSQL and as a
+/// list on SQLite, whose driver runs only the first statement of a script.
+async fn execute_on_backend<P: AsRef<str>, S: AsRef<str>>(
+    manager: &SchemaManager<'_>,
+    postgres: impl IntoIterator<Item = P>,
+    sqlite: impl IntoIterator<Item = S>,
 ) -> Result<(), DbErr> {
-    for statement in statements {
-        db.execute_unprepared(statement.as_ref()).await?;
+    let db = manager.get_connection();
+    match manager.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            for statement in postgres {
+                db.execute_unprepared(statement.as_ref()).await?;
+            }
+        }
+        _ => {
+            for statement in sqlite {
+                db.execute_unprepared(statement.as_ref()).await?;
+            }
+        }
     }
     Ok(())
 }

@@ -29,7 +29,7 @@
 //! over eight. So each comment counts in one of sixteen rows of its
 //! commitment and kind (its id modulo 16), and readers add them up.
 
-use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
+use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -253,20 +253,11 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         // Before the triggers exist, which would count it again.
         count_what_is_there(db).await?;
-        let triggers = match manager.get_database_backend() {
-            DbBackend::Postgres => vec![postgres_up()],
-            _ => sqlite_up(),
-        };
-        crate::execute_all(db, triggers).await
+        crate::execute_on_backend(manager, [postgres_up()], sqlite_up()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        let triggers: &[&str] = match manager.get_database_backend() {
-            DbBackend::Postgres => &[POSTGRES_DOWN],
-            _ => &SQLITE_DOWN,
-        };
-        crate::execute_all(db, triggers).await?;
+        crate::execute_on_backend(manager, [POSTGRES_DOWN], SQLITE_DOWN).await?;
         manager
             .alter_table(
                 Table::alter()

@@ -169,27 +169,23 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let db = manager.get_connection();
-        let (dialect, triggers) = match manager.get_database_backend() {
-            DbBackend::Postgres => (POSTGRES, vec![postgres_up()]),
-            _ => (SQLITE, sqlite_up()),
+        let dialect = match manager.get_database_backend() {
+            DbBackend::Postgres => POSTGRES,
+            _ => SQLITE,
         };
         // The commitments already there.
-        db.execute_unprepared(&format!(
-            "UPDATE commitment SET search_text = {}",
-            search_text(&dialect, "commitment.id", "commitment.code")
-        ))
-        .await?;
-        crate::execute_all(db, triggers).await
+        manager
+            .get_connection()
+            .execute_unprepared(&format!(
+                "UPDATE commitment SET search_text = {}",
+                search_text(&dialect, "commitment.id", "commitment.code")
+            ))
+            .await?;
+        crate::execute_on_backend(manager, [postgres_up()], sqlite_up()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        let triggers: &[&str] = match manager.get_database_backend() {
-            DbBackend::Postgres => &[POSTGRES_DOWN],
-            _ => &SQLITE_DOWN,
-        };
-        crate::execute_all(db, triggers).await?;
+        crate::execute_on_backend(manager, [POSTGRES_DOWN], SQLITE_DOWN).await?;
         manager
             .alter_table(
                 Table::alter()
