@@ -212,11 +212,17 @@ pub struct Listing<E: EntityTrait, K = String> {
     ordering: Ordering,
 }
 
+/// What a list's key can be: written into a cursor as text, read back from
+/// one, and bound as a value in SQL.
+pub trait CursorKey: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> {}
+
+impl<K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value>> CursorKey for K {}
+
 impl<E, K> Listing<E, K>
 where
     E: EntityTrait,
     E::Model: Sync + ByPosition,
-    K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value>,
+    K: CursorKey,
 {
     /// `key` must be unique; `key_of` reads its value from a row.
     pub fn new(

@@ -10,7 +10,7 @@ use sea_orm::EntityTrait;
 use super::RequestLoader;
 use crate::{
     catalog::pagination::{
-        DEFAULT_PAGE_SIZE, FlagsAsked, Listing, MAX_PAGE_SIZE, Page, PageRequest,
+        CursorKey, DEFAULT_PAGE_SIZE, FlagsAsked, Listing, MAX_PAGE_SIZE, Page, PageRequest,
     },
     error::AppResult,
 };
@@ -110,7 +110,7 @@ where
     E: EntityTrait,
     E::Model: Sync + Clone + entity::by_position::ByPosition,
     N: async_graphql::OutputType + 'a,
-    K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> + Send + Sync + 'static,
+    K: CursorKey + Send + Sync + 'static,
 {
     Box::pin(async move {
         let db = super::db(ctx)?;
@@ -142,53 +142,39 @@ where
     E: EntityTrait,
     E::Model: Sync + Clone + entity::by_position::ByPosition,
     N: async_graphql::OutputType + 'a,
-    K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> + Send + Sync + 'static,
+    K: CursorKey + Send + Sync + 'static,
 {
-    Box::pin(page_connection(ctx, listing, page, prefetch, wrap))
-}
-
-async fn page_connection<E, N, K>(
-    ctx: &Context<'_>,
-    listing: Listing<E, K>,
-    page: Page<E::Model>,
-    prefetch: Prefetch<E::Model>,
-    wrap: fn(E::Model) -> N,
-) -> Result<ListConnection<N>>
-where
-    E: EntityTrait,
-    E::Model: Sync + Clone + entity::by_position::ByPosition,
-    N: async_graphql::OutputType,
-    K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> + Send + Sync + 'static,
-{
-    let db = super::db(ctx)?.clone();
-    let loader = super::loader(ctx)?;
-    let look = ctx.look_ahead();
-    // Rows are copied for the selections that are there (usually `nodes` or
-    // `edges`, seldom both): a page of comments was copied three times.
-    let mut asked: Vec<Lookahead<'_>> = super::prefetch::connection_items(&look)
-        .into_iter()
-        .filter(Lookahead::exists)
-        .collect();
-    if let Some(last) = asked.pop() {
-        let rows: Vec<E::Model> = page.items.iter().map(|(_, row)| row.clone()).collect();
-        for items in asked {
-            prefetch(loader, rows.clone(), items).await?;
-        }
-        prefetch(loader, rows, last).await?;
-    }
-    let total = TotalCount {
-        count: Counting::Listing(Box::new(move || {
-            let listing = listing.clone();
-            let db = db.clone();
-            Box::pin(async move { listing.count(&db).await })
-        })),
-    };
-    let mut connection =
-        Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
-    connection.edges.extend(
-        page.items
+    Box::pin(async move {
+        let db = super::db(ctx)?.clone();
+        let loader = super::loader(ctx)?;
+        let look = ctx.look_ahead();
+        // Rows are copied for the selections that are there (usually `nodes` or
+        // `edges`, seldom both): a page of comments was copied three times.
+        let mut asked: Vec<Lookahead<'_>> = super::prefetch::connection_items(&look)
             .into_iter()
-            .map(|(cursor, row)| Edge::new(cursor, wrap(row))),
-    );
-    Ok(connection)
+            .filter(Lookahead::exists)
+            .collect();
+        if let Some(last) = asked.pop() {
+            let rows: Vec<E::Model> = page.items.iter().map(|(_, row)| row.clone()).collect();
+            for items in asked {
+                prefetch(loader, rows.clone(), items).await?;
+            }
+            prefetch(loader, rows, last).await?;
+        }
+        let total = TotalCount {
+            count: Counting::Listing(Box::new(move || {
+                let listing = listing.clone();
+                let db = db.clone();
+                Box::pin(async move { listing.count(&db).await })
+            })),
+        };
+        let mut connection =
+            Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
+        connection.edges.extend(
+            page.items
+                .into_iter()
+                .map(|(cursor, row)| Edge::new(cursor, wrap(row))),
+        );
+        Ok(connection)
+    })
 }
