@@ -15,7 +15,10 @@ use crate::{
     config::ApiArgs,
     db::Database,
     feedback::events::FeedbackEvents,
-    graphql::{self, AppSchema, Limits, documents::ParsedDocuments},
+    graphql::{
+        self, AppSchema, Limits,
+        documents::{ParsedDocuments, ValidatedRequests},
+    },
     http,
     language::Language,
     metrics::Metrics,
@@ -32,6 +35,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The schema HTTP requests run on.
     pub schema: AppSchema,
+    /// The same, for HTTP requests that passed validation before (see
+    /// `validated_requests`).
+    pub validated_schema: AppSchema,
     /// The schema websockets run on (the same, with the limits as an
     /// extension).
     pub socket_schema: AppSchema,
@@ -52,6 +58,8 @@ pub struct AppState {
     pub persisted_queries: PersistedQueries,
     /// GraphQL documents parsed before.
     pub parsed_documents: ParsedDocuments,
+    /// GraphQL requests validated before.
+    pub validated_requests: ValidatedRequests,
     /// Where evidence documents are kept.
     pub documents: DocumentStore,
     /// Public address of the site (`PUBLIC_URL`), the base of links.
@@ -122,6 +130,7 @@ impl AppState {
             db,
             clock,
             schema: schemas.http,
+            validated_schema: schemas.http_validated,
             socket_schema: schemas.sockets,
             limits,
             default_language: api.default_language.clone(),
@@ -133,6 +142,7 @@ impl AppState {
             metrics,
             persisted_queries,
             parsed_documents: ParsedDocuments::default(),
+            validated_requests: ValidatedRequests::default(),
             documents: api.documents(),
             public_url: api.public_url.clone(),
         })

@@ -33,7 +33,7 @@ use std::{
 };
 
 use async_graphql::{
-    Context, MergedObject, MergedSubscription, Schema, SchemaBuilder,
+    Context, MergedObject, MergedSubscription, Schema, SchemaBuilder, ValidationMode,
     dataloader::{DataLoader, HashMapCache},
 };
 use sea_orm::DatabaseConnection;
@@ -111,6 +111,11 @@ pub struct Schemas {
     /// async-graphql resolves each field directly instead of through a chain
     /// of boxed futures around every one.
     pub http: AppSchema,
+    /// The same, for HTTP requests seen to pass validation on `http` before
+    /// (see [`documents::ValidatedRequests`]): it measures a request's depth
+    /// and complexity for the limits and skips the rules, which would find
+    /// nothing again.
+    pub http_validated: AppSchema,
     /// For websockets, where the limits run as an extension.
     pub sockets: AppSchema,
 }
@@ -142,15 +147,19 @@ pub fn build_schemas(
             .data(api.compliance.rules())
             .finish()
     };
-    let mut http = builder(&limits);
-    if api.response_cache_ttl_seconds > 0 {
-        // Only the response cache needs to know what a request touched; the
-        // recorder wraps every field's resolution, which without the cache
-        // would cost each response for nothing.
-        http = http.extension(touched::TouchedExtension);
-    }
+    let http = || {
+        let http = builder(&limits);
+        if api.response_cache_ttl_seconds > 0 {
+            // Only the response cache needs to know what a request touched;
+            // the recorder wraps every field's resolution, which without the
+            // cache would cost each response for nothing.
+            return http.extension(touched::TouchedExtension);
+        }
+        http
+    };
     Schemas {
-        http: finish(http),
+        http: finish(http()),
+        http_validated: finish(http().validation_mode(ValidationMode::Fast)),
         sockets: finish(builder(&limits).extension(limits::LimitsExtension::new(limits.max_depth))),
     }
 }

@@ -26,7 +26,7 @@ use crate::{
     db::Reads,
     error::ErrorCode,
     feedback::Visitor,
-    graphql,
+    graphql::{self, documents::ValidatedRequests},
     language::LanguagePreference,
     persisted_queries,
     response_cache::{
@@ -437,24 +437,30 @@ async fn run(state: &AppState, mut request: async_graphql::Request) -> async_gra
     if let Err(refused) = graphql::admit(&mut request, state.limits.max_depth) {
         return async_graphql::Response::from_errors(vec![refused]);
     }
-    let mut response = match tokio::time::timeout(
-        state.limits.execution_timeout,
-        state.schema.execute(request),
-    )
-    .await
-    {
-        Ok(response) => response,
-        Err(_) => async_graphql::Response::from_errors(vec![graphql::with_code(
-            ServerError::new(
-                format!(
-                    "the query took longer than {} ms and was stopped",
-                    state.limits.execution_timeout.as_millis()
-                ),
-                None,
-            ),
-            ErrorCode::Timeout,
-        )]),
+    let key = ValidatedRequests::key(&mut request);
+    let validated = state.validated_requests.passed(&key);
+    let schema = if validated {
+        &state.validated_schema
+    } else {
+        &state.schema
     };
+    let mut response =
+        match tokio::time::timeout(state.limits.execution_timeout, schema.execute(request)).await {
+            Ok(response) => response,
+            Err(_) => async_graphql::Response::from_errors(vec![graphql::with_code(
+                ServerError::new(
+                    format!(
+                        "the query took longer than {} ms and was stopped",
+                        state.limits.execution_timeout.as_millis()
+                    ),
+                    None,
+                ),
+                ErrorCode::Timeout,
+            )]),
+        };
+    if !validated {
+        state.validated_requests.note(key, &response.errors);
+    }
     graphql::code_errors(&mut response.errors);
     response
 }

@@ -83,6 +83,30 @@ on_both_backends! {
         assert!(reply.body.get("errors").is_none(), "{}", reply.body);
     }
 
+    async fn a_request_validated_before_is_validated_again_with_other_variables(backend: Backend) {
+        // Without the response cache, so that each request runs.
+        let api = ApiArgs {
+            response_cache_ttl_seconds: 0,
+            ..ApiArgs::default()
+        };
+        let app = TestApp::bundled(backend).await;
+        let app = app.instance(&api);
+        let document = "query Q($code: String!) { commitment(code: $code) { code title } }";
+        let first = app.query(document, json!({ "code": "MO0018" })).await;
+        assert_eq!(first.data()["commitment"]["code"], "MO0018", "{}", first.body);
+        // The second time the request is known to pass: same answer.
+        let again = app.query(document, json!({ "code": "MO0018" })).await;
+        assert_eq!(again.body, first.body);
+        // The same document with a value of the wrong type is refused by
+        // validation, as it would have been the first time.
+        let refused = app.query(document, json!({ "code": 18 })).await;
+        assert_eq!(refused.error_code(), "GRAPHQL_VALIDATION_FAILED", "{}", refused.body);
+        assert!(refused.body["data"].is_null(), "{}", refused.body);
+        // And a request refused once is refused again.
+        let refused_again = app.query(document, json!({ "code": 18 })).await;
+        assert_eq!(refused_again.body, refused.body);
+    }
+
     async fn a_slow_query_is_stopped_with_a_timeout_code(backend: Backend) {
         let api = ApiArgs {
             execution_timeout_ms: 300,
