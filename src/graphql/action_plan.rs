@@ -61,7 +61,7 @@ impl ActionPlan {
     async fn translations_of(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Vec<action_plan_translation::Model>> {
+    ) -> Result<super::loaders::Texts<action_plan_translation::Model>> {
         Ok(super::loader(ctx)?
             .load_one(ActionPlanTranslations(self.0.id))
             .await?
@@ -101,7 +101,7 @@ impl ActionPlan {
     /// Every published translation of the title.
     #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
     async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<ActionPlanTranslation>> {
-        let mut translations = self.translations_of(ctx).await?;
+        let mut translations = self.translations_of(ctx).await?.to_vec();
         translations.sort_by(|a, b| a.language.cmp(&b.language));
         Ok(translations
             .into_iter()

@@ -97,7 +97,7 @@ impl Commitment {
     async fn translations_of(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Vec<commitment_translation::Model>> {
+    ) -> Result<super::loaders::Texts<commitment_translation::Model>> {
         Ok(super::loader(ctx)?
             .load_one(CommitmentTranslations(self.0.id))
             .await?
@@ -182,7 +182,7 @@ impl Commitment {
     /// Every published translation of the commitment's texts.
     #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
     async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<CommitmentTranslation>> {
-        let mut translations = self.translations_of(ctx).await?;
+        let mut translations = self.translations_of(ctx).await?.to_vec();
         translations.sort_by(|a, b| a.language.cmp(&b.language));
         Ok(translations
             .into_iter()
@@ -409,7 +409,7 @@ impl Commitment {
             .load_many(milestones.iter().map(|m| MilestoneTranslations(m.id)))
             .await?
             .into_iter()
-            .map(|(key, rows)| (key.0, rows))
+            .map(|(key, rows)| (key.0, rows.to_vec()))
             .collect();
         Ok(verifiability::commitment_issues(
             &self.0,

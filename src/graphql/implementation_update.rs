@@ -170,7 +170,7 @@ impl ImplementationUpdate {
     async fn translations_of(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Vec<entity::implementation_update_translation::Model>> {
+    ) -> Result<super::loaders::Texts<entity::implementation_update_translation::Model>> {
         Ok(super::loader(ctx)?
             .load_one(UpdateTranslations(self.0.id))
             .await?
@@ -249,7 +249,7 @@ impl ImplementationUpdate {
     /// The narrative in every language it was written in.
     #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
     async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<UpdateTranslation>> {
-        let mut translations = self.translations_of(ctx).await?;
+        let mut translations = self.translations_of(ctx).await?.to_vec();
         translations.sort_by(|a, b| a.language.cmp(&b.language));
         Ok(translations
             .into_iter()

@@ -62,7 +62,7 @@ impl Institution {
     async fn translations_of(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Vec<institution_translation::Model>> {
+    ) -> Result<super::loaders::Texts<institution_translation::Model>> {
         Ok(super::loader(ctx)?
             .load_one(InstitutionTranslations(self.0.id))
             .await?
@@ -102,7 +102,7 @@ impl Institution {
     /// Every published translation of the name.
     #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
     async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<InstitutionTranslation>> {
-        let mut translations = self.translations_of(ctx).await?;
+        let mut translations = self.translations_of(ctx).await?.to_vec();
         translations.sort_by(|a, b| a.language.cmp(&b.language));
         Ok(translations
             .into_iter()

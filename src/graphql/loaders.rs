@@ -2,7 +2,7 @@
 //! through one of these keys, so the number of SQL statements a response needs
 //! depends on its shape, not on how many rows it holds.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{ErrorExtensions, dataloader::Loader};
 use entity::{
@@ -69,6 +69,31 @@ macro_rules! batch_key {
     };
 }
 
+/// A record's translations. Shared, not copied: a look-up hands out a clone
+/// of what it found, and every text field of every item of a list looks its
+/// record's translations up (a page of milestones copied each milestone's
+/// texts in every language for each of its titles).
+pub type Texts<T> = Arc<[T]>;
+
+/// Translations read grouped by record, shared (see [`Texts`]).
+async fn grouped_texts<E, C>(
+    db: &C,
+    owner: E::Column,
+    ids: &[i64],
+    owner_of: fn(&E::Model) -> i64,
+) -> crate::error::AppResult<HashMap<i64, Texts<E::Model>>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: entity::by_position::ByPosition,
+    C: sea_orm::ConnectionTrait,
+{
+    let grouped = lookups::grouped::<E, C>(db, owner, ids, owner_of).await?;
+    Ok(grouped
+        .into_iter()
+        .map(|(id, rows)| (id, Texts::from(rows)))
+        .collect())
+}
+
 batch_key!(CommitmentById => commitment::Model, |db, ids| {
     lookups::by_id::<commitment::Entity, _>(db, commitment::Column::Id, ids, |row| row.id)
 });
@@ -93,8 +118,8 @@ batch_key!(FocalPointById => focal_point::Model, |db, ids| {
 
 batch_key!(
     /// All translations of a commitment's texts.
-    CommitmentTranslations => Vec<commitment_translation::Model>, |db, ids| {
-        lookups::grouped::<commitment_translation::Entity, _>(
+    CommitmentTranslations => Texts<commitment_translation::Model>, |db, ids| {
+        grouped_texts::<commitment_translation::Entity, _>(
             db,
             commitment_translation::Column::CommitmentId,
             ids,
@@ -102,24 +127,24 @@ batch_key!(
         )
     }
 );
-batch_key!(ActionPlanTranslations => Vec<action_plan_translation::Model>, |db, ids| {
-    lookups::grouped::<action_plan_translation::Entity, _>(
+batch_key!(ActionPlanTranslations => Texts<action_plan_translation::Model>, |db, ids| {
+    grouped_texts::<action_plan_translation::Entity, _>(
         db,
         action_plan_translation::Column::ActionPlanId,
         ids,
         |row| row.action_plan_id,
     )
 });
-batch_key!(InstitutionTranslations => Vec<institution_translation::Model>, |db, ids| {
-    lookups::grouped::<institution_translation::Entity, _>(
+batch_key!(InstitutionTranslations => Texts<institution_translation::Model>, |db, ids| {
+    grouped_texts::<institution_translation::Entity, _>(
         db,
         institution_translation::Column::InstitutionId,
         ids,
         |row| row.institution_id,
     )
 });
-batch_key!(MilestoneTranslations => Vec<milestone_translation::Model>, |db, ids| {
-    lookups::grouped::<milestone_translation::Entity, _>(
+batch_key!(MilestoneTranslations => Texts<milestone_translation::Model>, |db, ids| {
+    grouped_texts::<milestone_translation::Entity, _>(
         db,
         milestone_translation::Column::MilestoneId,
         ids,
@@ -232,8 +257,8 @@ batch_key!(
         read::counts_of(db, ids)
     }
 );
-batch_key!(UpdateTranslations => Vec<entity::implementation_update_translation::Model>, |db, ids| {
-    lookups::grouped::<entity::implementation_update_translation::Entity, _>(
+batch_key!(UpdateTranslations => Texts<entity::implementation_update_translation::Model>, |db, ids| {
+    grouped_texts::<entity::implementation_update_translation::Entity, _>(
         db,
         entity::implementation_update_translation::Column::UpdateId,
         ids,

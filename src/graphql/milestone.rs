@@ -57,7 +57,7 @@ impl Milestone {
     async fn translations_of(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Vec<milestone_translation::Model>> {
+    ) -> Result<super::loaders::Texts<milestone_translation::Model>> {
         Ok(super::loader(ctx)?
             .load_one(MilestoneTranslations(self.0.id))
             .await?
@@ -98,7 +98,7 @@ impl Milestone {
     /// Every published translation of the milestone's texts.
     #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
     async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<MilestoneTranslation>> {
-        let mut translations = self.translations_of(ctx).await?;
+        let mut translations = self.translations_of(ctx).await?.to_vec();
         translations.sort_by(|a, b| a.language.cmp(&b.language));
         Ok(translations
             .into_iter()

@@ -75,13 +75,13 @@ where
     RowKey: Send + Sync + Hash + Eq + Clone + 'static,
     TextsKey: Send + Sync + Hash + Eq + Clone + 'static,
     CatalogLoader: Loader<RowKey, Value = R, Error = async_graphql::Error>
-        + Loader<TextsKey, Value = Vec<T>, Error = async_graphql::Error>,
+        + Loader<TextsKey, Value = Texts<T>, Error = async_graphql::Error>,
 {
     let mut rows = Vec::new();
     let mut texts = Vec::new();
     for (key, (row, translations)) in found {
         rows.push((row_key(&key), row));
-        texts.push((texts_key(&key), translations));
+        texts.push((texts_key(&key), Texts::from(translations)));
     }
     loader.feed_many(texts).await;
     loader.feed_many(rows.clone()).await;
@@ -119,7 +119,7 @@ async fn lead_and_supporting_institutions(loader: &RequestLoader, ids: &[i64]) -
     let mut names = Vec::with_capacity(institutions.len());
     let mut rows = Vec::with_capacity(institutions.len());
     for (row, translations) in institutions {
-        names.push((InstitutionTranslations(row.id), translations));
+        names.push((InstitutionTranslations(row.id), Texts::from(translations)));
         rows.push((InstitutionById(row.id), row));
     }
     loader.feed_many(names).await;
@@ -432,7 +432,7 @@ async fn translated_milestones(
     for (TranslatedMilestonesOf(commitment_id), translated) in found {
         let mut list = Vec::with_capacity(translated.len());
         for (row, translations) in translated {
-            texts.push((MilestoneTranslations(row.id), translations));
+            texts.push((MilestoneTranslations(row.id), Texts::from(translations)));
             list.push(row);
         }
         all.extend(list.iter().cloned());
@@ -456,7 +456,7 @@ async fn plans_in_countries(
     let mut titles = Vec::with_capacity(found.len());
     let mut in_countries = Vec::with_capacity(found.len());
     for (PlanInCountry(id), (row, country, translations)) in found {
-        titles.push((ActionPlanTranslations(id), translations));
+        titles.push((ActionPlanTranslations(id), Texts::from(translations)));
         in_countries.push((CountryById(country.id), country));
         plans.push((ActionPlanById(id), row));
     }
