@@ -32,13 +32,18 @@ pub struct ParsedDocuments {
     parsed: Cache<Arc<str>, Arc<ExecutableDocument>>,
 }
 
+/// A cache keyed by text, holding at most [`CAPACITY_BYTES`] of keys.
+fn weighed_by_text<V: Clone + Send + Sync + 'static>() -> Cache<Arc<str>, V> {
+    Cache::builder()
+        .max_capacity(CAPACITY_BYTES)
+        .weigher(|text: &Arc<str>, _| u32::try_from(text.len()).unwrap_or(u32::MAX))
+        .build()
+}
+
 impl Default for ParsedDocuments {
     fn default() -> Self {
         Self {
-            parsed: Cache::builder()
-                .max_capacity(CAPACITY_BYTES)
-                .weigher(|text: &Arc<str>, _| u32::try_from(text.len()).unwrap_or(u32::MAX))
-                .build(),
+            parsed: weighed_by_text(),
         }
     }
 }
@@ -71,10 +76,7 @@ pub struct ValidatedRequests {
 impl Default for ValidatedRequests {
     fn default() -> Self {
         Self {
-            passed: Cache::builder()
-                .max_capacity(CAPACITY_BYTES)
-                .weigher(|key: &Arc<str>, _| u32::try_from(key.len()).unwrap_or(u32::MAX))
-                .build(),
+            passed: weighed_by_text(),
         }
     }
 }
