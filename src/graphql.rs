@@ -308,6 +308,14 @@ translation_rows!(
     entity::implementation_update_translation::Model,
 );
 
+/// A record's translations as a `translations` field lists them: a copy of
+/// each, in the order of their language codes.
+pub(crate) fn by_language<T: Translation + Clone>(texts: &[T]) -> Vec<T> {
+    let mut rows = texts.to_vec();
+    rows.sort_by(|a, b| a.language().cmp(b.language()));
+    rows
+}
+
 /// The request's best text of `field` among a record's translations, with
 /// the language it was found in.
 pub(crate) fn best_text<'r, T: Translation>(

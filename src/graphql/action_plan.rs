@@ -101,9 +101,7 @@ impl ActionPlan {
     /// Every published translation of the title.
     #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
     async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<ActionPlanTranslation>> {
-        let mut translations = self.translations_of(ctx).await?.to_vec();
-        translations.sort_by(|a, b| a.language.cmp(&b.language));
-        Ok(translations
+        Ok(super::by_language(&self.translations_of(ctx).await?)
             .into_iter()
             .map(|row| ActionPlanTranslation {
                 language: row.language,

@@ -182,9 +182,7 @@ impl Commitment {
     /// Every published translation of the commitment's texts.
     #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
     async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<CommitmentTranslation>> {
-        let mut translations = self.translations_of(ctx).await?.to_vec();
-        translations.sort_by(|a, b| a.language.cmp(&b.language));
-        Ok(translations
+        Ok(super::by_language(&self.translations_of(ctx).await?)
             .into_iter()
             .map(CommitmentTranslation::from)
             .collect())

@@ -249,9 +249,7 @@ impl ImplementationUpdate {
     /// The narrative in every language it was written in.
     #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
     async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<UpdateTranslation>> {
-        let mut translations = self.translations_of(ctx).await?.to_vec();
-        translations.sort_by(|a, b| a.language.cmp(&b.language));
-        Ok(translations
+        Ok(super::by_language(&self.translations_of(ctx).await?)
             .into_iter()
             .map(|row| UpdateTranslation {
                 language: row.language,

@@ -102,9 +102,7 @@ impl Institution {
     /// Every published translation of the name.
     #[graphql(complexity = "SHORT_LIST_COST * child_complexity")]
     async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<InstitutionTranslation>> {
-        let mut translations = self.translations_of(ctx).await?.to_vec();
-        translations.sort_by(|a, b| a.language.cmp(&b.language));
-        Ok(translations
+        Ok(super::by_language(&self.translations_of(ctx).await?)
             .into_iter()
             .map(|row| InstitutionTranslation {
                 language: row.language,
