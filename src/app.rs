@@ -115,6 +115,7 @@ impl AppState {
         });
         let schemas = graphql::build_schemas(
             db.conn.clone(),
+            db.writer.clone(),
             api,
             Arc::clone(&clock),
             throttle,

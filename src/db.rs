@@ -26,6 +26,15 @@ pub struct Database {
     /// The same pool, for background work (polling, relaying events): its
     /// statements are not counted, so counts stay those of requests.
     pub background: DatabaseConnection,
+    /// Where the public's writes (comments, support, reports) go. On a
+    /// SQLite file, a pool of one connection of its own: SQLite takes one
+    /// writer at a time, and writers on several connections wait for each
+    /// other in SQLite's busy handler, which sleeps for up to 100 ms a try
+    /// and favours no one, so a few comments in a burst waited up to a
+    /// second (p99 650-1,000 ms at 1,600-1,800 comments a second) while
+    /// queued for one connection, in order, they wait 20 ms (bench/README,
+    /// seventeenth round). Elsewhere the pool itself.
+    pub writer: DatabaseConnection,
     statements: Statements,
 }
 
@@ -140,19 +149,39 @@ impl Database {
         if options.get_max_connections().is_none() {
             options.max_connections(DEFAULT_POOL_SIZE);
         }
-        let mut conn = sea_orm::Database::connect(options)
-            .await
-            .map_err(|source| ConnectError::Unreachable {
-                url: url.clone(),
-                source,
-            })?;
-        let background = conn.clone();
+        let writer_options = file_backed_sqlite.then(|| {
+            let mut one = options.clone();
+            one.max_connections(1).min_connections(1);
+            one
+        });
+        let connect = |options: ConnectOptions| async {
+            sea_orm::Database::connect(options)
+                .await
+                .map_err(|source| ConnectError::Unreachable {
+                    url: url.clone(),
+                    source,
+                })
+        };
         let statements = Statements::default();
-        let counter = statements.clone();
-        conn.set_metric_callback(move |info| counter.note(&info.statement.sql, info.failed));
+        let counted = |conn: &mut DatabaseConnection| {
+            let counter = statements.clone();
+            conn.set_metric_callback(move |info| counter.note(&info.statement.sql, info.failed));
+        };
+        let mut conn = connect(options).await?;
+        let background = conn.clone();
+        counted(&mut conn);
+        let writer = match writer_options {
+            Some(options) => {
+                let mut writer = connect(options).await?;
+                counted(&mut writer);
+                writer
+            }
+            None => conn.clone(),
+        };
         Ok(Self {
             conn,
             background,
+            writer,
             statements,
         })
     }
@@ -219,11 +248,12 @@ pub fn redact_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use sea_orm::{ConnectionTrait, Statement};
+
     use super::*;
 
     /// The one value `sql` answers (a setting, a pragma), as text.
     async fn value_of(db: &Database, sql: &str) -> String {
-        use sea_orm::{ConnectionTrait, Statement};
         let row = db
             .conn
             .query_one_raw(Statement::from_string(db.conn.get_database_backend(), sql))
@@ -277,17 +307,50 @@ mod tests {
 
     /// Connections the pool of `db` may keep.
     fn pool_limit(db: &Database) -> u32 {
-        match db.conn.get_database_backend() {
-            sea_orm::DbBackend::Postgres => db
-                .conn
+        limit_of(&db.conn)
+    }
+
+    fn limit_of(pool: &DatabaseConnection) -> u32 {
+        match pool.get_database_backend() {
+            sea_orm::DbBackend::Postgres => pool
                 .get_postgres_connection_pool()
                 .options()
                 .get_max_connections(),
-            _ => db
-                .conn
+            _ => pool
                 .get_sqlite_connection_pool()
                 .options()
                 .get_max_connections(),
+        }
+    }
+
+    #[tokio::test]
+    async fn public_writes_queue_for_one_connection_on_sqlite_and_share_the_pool_on_postgres() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let sqlite = format!("sqlite://{}", dir.path().join("writer.db").display());
+        let db = Database::connect(&sqlite).await.expect("connects");
+        assert_eq!(limit_of(&db.writer), 1);
+        assert_eq!(pool_limit(&db), 8, "reads keep their pool");
+        // The one writer writes the same file, synced as every commit is.
+        db.writer
+            .execute_unprepared("CREATE TABLE written (n INTEGER); INSERT INTO written VALUES (7)")
+            .await
+            .expect("the writer writes");
+        assert_eq!(value_of(&db, "SELECT n FROM written").await, "7");
+        let synchronous = db
+            .writer
+            .query_one_raw(Statement::from_string(
+                db.writer.get_database_backend(),
+                "PRAGMA synchronous",
+            ))
+            .await
+            .expect("the statement runs")
+            .and_then(|row| row.try_get_by_index::<i64>(0).ok());
+        assert_eq!(synchronous, Some(2));
+        if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+            let db = Database::connect_pooled(&url, Some(5))
+                .await
+                .expect("connects");
+            assert_eq!(limit_of(&db.writer), 5, "the pool itself");
         }
     }
 

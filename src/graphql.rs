@@ -123,6 +123,7 @@ pub struct Schemas {
 /// Builds both schemas over the same shared parts.
 pub fn build_schemas(
     db: DatabaseConnection,
+    writer: DatabaseConnection,
     api: &ApiArgs,
     clock: Arc<dyn Clock>,
     throttle: Arc<LoginThrottle>,
@@ -137,6 +138,7 @@ pub fn build_schemas(
             // What resolvers read through when a request brings no reads of
             // its own (see `request_data`).
             .data(Reads::pooled(db.clone()))
+            .data(PublicWrites(writer.clone()))
             .data(Arc::clone(&clock))
             .data(Arc::clone(&throttle))
             .data(Arc::clone(&limiter))
@@ -268,6 +270,18 @@ pub(crate) fn read_apart<'a, T>(
 /// The pool, for what a resolver writes in a transaction of its own.
 pub(crate) fn pool<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
     ctx.data::<DatabaseConnection>()
+}
+
+/// Where the public's writes go (`Database::writer`: on SQLite they queue
+/// for one connection).
+struct PublicWrites(DatabaseConnection);
+
+/// The connection for a write anyone may make (a comment, a support, a
+/// report).
+pub(crate) fn public_writes<'a>(
+    ctx: &Context<'a>,
+) -> async_graphql::Result<&'a DatabaseConnection> {
+    Ok(&ctx.data::<PublicWrites>()?.0)
 }
 
 /// The per-request loader, with a cache that lives as long as the request.

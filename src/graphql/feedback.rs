@@ -794,7 +794,7 @@ impl FeedbackMutation {
             trap: input.homepage,
         };
         let outcome = submit::submit(
-            super::pool(ctx)?,
+            super::public_writes(ctx)?,
             ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,
@@ -828,7 +828,7 @@ impl FeedbackMutation {
     async fn support_feedback(&self, ctx: &Context<'_>, id: ID) -> Result<Feedback> {
         let id = id_of("id", &id, NodeType::Feedback)?;
         let row = reactions::support(
-            super::pool(ctx)?,
+            super::public_writes(ctx)?,
             ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,
@@ -857,7 +857,7 @@ impl FeedbackMutation {
             ReportReason::PersonalData => vocabulary::ReportReason::PersonalData,
         };
         reactions::report(
-            super::pool(ctx)?,
+            super::public_writes(ctx)?,
             ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,

@@ -218,6 +218,22 @@ on_both_backends! {
         assert_eq!(listed.data()["commitment"]["feedback"]["totalCount"], 100);
     }
 
+    async fn a_comment_is_stored_by_one_statement(backend: Backend) {
+        let app = TestApp::bundled(backend).await;
+        let mo18 = app.commitment_id("MO0018").await;
+        let status_only = "mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { status } }";
+        let before = app.database.db.statements_run();
+        let reply = app.query(status_only, comment(&mo18, "Counted")).await;
+        assert_eq!(reply.data()["submitFeedback"]["status"], "PUBLISHED");
+        assert_eq!(app.database.db.statements_run() - before, 1, "the commitment, its plan's moderation and the insert in one");
+        // The same statement finds that a commitment does not exist.
+        let before = app.database.db.statements_run();
+        let missing = app.query(status_only, comment("Q29tbWl0bWVudDo5OTk5OTk=", "Nowhere")).await;
+        assert_eq!(missing.body["errors"][0]["extensions"]["field"], "commitmentId");
+        assert_eq!(app.database.db.statements_run() - before, 1);
+        assert_eq!(stored_feedback(&app).await, 1);
+    }
+
     async fn no_response_ever_carries_a_commenters_email(backend: Backend) {
         let app = TestApp::bundled(backend).await;
         let admin = app.staff("admin@example.org", &[Role::Admin], None).await;
