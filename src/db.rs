@@ -9,6 +9,7 @@ use std::{
 };
 
 mod reads;
+mod writes;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -17,6 +18,7 @@ use sea_orm::{
 };
 
 pub use reads::Reads;
+pub use writes::PublicWrites;
 
 /// The connection pool, with a count of the SQL statements it has run (the
 /// benchmark reports statements per request, and tests bound them).
@@ -34,7 +36,7 @@ pub struct Database {
     /// second (p99 650-1,000 ms at 1,600-1,800 comments a second) while
     /// queued for one connection, in order, they wait 20 ms (bench/README,
     /// seventeenth round). Elsewhere the pool itself.
-    pub writer: DatabaseConnection,
+    pub writer: PublicWrites,
     statements: Statements,
 }
 
@@ -174,9 +176,9 @@ impl Database {
             Some(options) => {
                 let mut writer = connect(options).await?;
                 counted(&mut writer);
-                writer
+                PublicWrites::new(writer)
             }
-            None => conn.clone(),
+            None => PublicWrites::new(conn.clone()),
         };
         Ok(Self {
             conn,
@@ -328,18 +330,20 @@ mod tests {
         let dir = tempfile::tempdir().expect("temporary folder");
         let sqlite = format!("sqlite://{}", dir.path().join("writer.db").display());
         let db = Database::connect(&sqlite).await.expect("connects");
-        assert_eq!(limit_of(&db.writer), 1);
+        assert_eq!(limit_of(&db.writer.conn), 1);
         assert_eq!(pool_limit(&db), 8, "reads keep their pool");
         // The one writer writes the same file, synced as every commit is.
         db.writer
+            .conn
             .execute_unprepared("CREATE TABLE written (n INTEGER); INSERT INTO written VALUES (7)")
             .await
             .expect("the writer writes");
         assert_eq!(value_of(&db, "SELECT n FROM written").await, "7");
         let synchronous = db
             .writer
+            .conn
             .query_one_raw(Statement::from_string(
-                db.writer.get_database_backend(),
+                db.writer.backend(),
                 "PRAGMA synchronous",
             ))
             .await
@@ -350,7 +354,7 @@ mod tests {
             let db = Database::connect_pooled(&url, Some(5))
                 .await
                 .expect("connects");
-            assert_eq!(limit_of(&db.writer), 5, "the pool itself");
+            assert_eq!(limit_of(&db.writer.conn), 5, "the pool itself");
         }
     }
 

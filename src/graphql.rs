@@ -41,7 +41,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     clock::Clock,
     config::ApiArgs,
-    db::Reads,
+    db::{PublicWrites, Reads},
     error::AppError,
     feedback::{Visitor, events::FeedbackEvents},
     language::{Language, LanguagePreference, Translated},
@@ -123,7 +123,7 @@ pub struct Schemas {
 /// Builds both schemas over the same shared parts.
 pub fn build_schemas(
     db: DatabaseConnection,
-    writer: DatabaseConnection,
+    writer: PublicWrites,
     api: &ApiArgs,
     clock: Arc<dyn Clock>,
     throttle: Arc<LoginThrottle>,
@@ -138,7 +138,7 @@ pub fn build_schemas(
             // What resolvers read through when a request brings no reads of
             // its own (see `request_data`).
             .data(Reads::pooled(db.clone()))
-            .data(PublicWrites(writer.clone()))
+            .data(writer.clone())
             .data(Arc::clone(&clock))
             .data(Arc::clone(&throttle))
             .data(Arc::clone(&limiter))
@@ -272,16 +272,10 @@ pub(crate) fn pool<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseC
     ctx.data::<DatabaseConnection>()
 }
 
-/// Where the public's writes go (`Database::writer`: on SQLite they queue
-/// for one connection).
-struct PublicWrites(DatabaseConnection);
-
-/// The connection for a write anyone may make (a comment, a support, a
-/// report).
-pub(crate) fn public_writes<'a>(
-    ctx: &Context<'a>,
-) -> async_graphql::Result<&'a DatabaseConnection> {
-    Ok(&ctx.data::<PublicWrites>()?.0)
+/// Where a write anyone may make (a comment, a support, a report) goes
+/// (`Database::writer`).
+pub(crate) fn public_writes<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a PublicWrites> {
+    ctx.data::<PublicWrites>()
 }
 
 /// The per-request loader, with a cache that lives as long as the request.

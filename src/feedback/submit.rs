@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use entity::{action_plan, commitment, feedback, milestone};
 use sea_orm::{
-    DatabaseConnection, EntityTrait, Value,
+    EntityTrait, FromQueryResult, Value,
     sea_query::{Expr, ExprTrait, Query},
 };
 
@@ -14,6 +14,7 @@ use crate::{
         rules,
         vocabulary::{FeedbackKind, FeedbackStatus, ModerationMode, Stance},
     },
+    db::PublicWrites,
     error::{AppError, AppResult},
     language::Language,
     ratelimit::{Limit, RateLimiter},
@@ -89,7 +90,7 @@ fn bad(field: &str, message: impl Into<String>) -> AppError {
 }
 
 pub async fn submit(
-    db: &DatabaseConnection,
+    db: &PublicWrites,
     limiter: &RateLimiter,
     rules: &FeedbackRules,
     visitor: &Visitor,
@@ -146,7 +147,7 @@ pub async fn submit(
     // for; whether it exists is learnt when the comment is stored.
     if let Some(milestone_id) = submission.milestone_id {
         let belongs = milestone::Entity::find_by_id(milestone_id)
-            .one(db)
+            .one(&db.conn)
             .await?
             .is_some_and(|m| m.commitment_id == submission.commitment_id);
         if !belongs {
@@ -159,7 +160,7 @@ pub async fn submit(
             // A hidden, queued or missing comment all read as "no such
             // comment": its existence is not public.
             let parent = feedback::Entity::find_by_id(parent_id)
-                .one(db)
+                .one(&db.conn)
                 .await?
                 .filter(|p| {
                     p.commitment_id == submission.commitment_id
@@ -173,7 +174,10 @@ pub async fn submit(
         }
     };
     let fields = [
-        (feedback::Column::MilestoneId, submission.milestone_id.into()),
+        (
+            feedback::Column::MilestoneId,
+            submission.milestone_id.into(),
+        ),
         (feedback::Column::ParentId, submission.parent_id.into()),
         (feedback::Column::Depth, depth.into()),
         (feedback::Column::Kind, kind.as_str().into()),
@@ -214,7 +218,7 @@ pub async fn submit(
 /// comment, and most of the database's work for a comment (bench/README,
 /// seventeenth round).
 async fn insert_on_commitment<const N: usize>(
-    db: &DatabaseConnection,
+    db: &PublicWrites,
     commitment_id: i64,
     fields: [(feedback::Column, Value); N],
 ) -> AppResult<Option<feedback::Model>> {
@@ -250,8 +254,8 @@ async fn insert_on_commitment<const N: usize>(
         .map_err(|error| AppError::Internal(format!("comment insert: {error}")))?
         .returning_all()
         .to_owned();
-    Ok(feedback::Entity::find()
-        .from_raw_sql(db.get_database_backend().build(&insert))
-        .one(db)
-        .await?)
+    let row = db.insert_returning(db.backend().build(&insert)).await?;
+    Ok(row
+        .map(|row| feedback::Model::from_query_result(&row, ""))
+        .transpose()?)
 }
