@@ -216,21 +216,27 @@ mod tests {
             .collect()
     }
 
+    /// Inserts 1 to 10 into `t` all at once: each row's `returning`.
+    async fn ten_at_once(db: &Database, returning: &str) -> Vec<i64> {
+        let backend = db.writer.backend();
+        let rows =
+            join_all((1..=10).map(|n| db.writer.insert_returning(insert(backend, n, returning))))
+                .await;
+        rows.into_iter()
+            .map(|row| {
+                let row = row.expect("written").expect("returned");
+                row.try_get_by_index::<i64>(0).expect("a number")
+            })
+            .collect()
+    }
+
     #[tokio::test]
     async fn inserts_arriving_together_are_committed_in_one_transaction_on_sqlite() {
         let Some(numbers) = numbers(DbBackend::Sqlite).await else {
             return;
         };
         let db = &numbers.db;
-        let rows = join_all((1..=10).map(|n| {
-            db.writer
-                .insert_returning(insert(DbBackend::Sqlite, n, "n"))
-        }))
-        .await;
-        for (n, row) in (1..=10).zip(rows) {
-            let row = row.expect("written").expect("returned");
-            assert_eq!(row.try_get_by_index::<i64>(0).ok(), Some(n));
-        }
+        assert_eq!(ten_at_once(db, "n").await, (1..=10).collect::<Vec<_>>());
         assert_eq!(stored(db).await, (1..=10).collect::<Vec<_>>());
         // Every commit appends the pages it changed to the log: ten commits
         // of a row each would add ten frames after the table's own.
@@ -260,17 +266,9 @@ mod tests {
         };
         let db = &numbers.db;
         // A row's `xmin` is the transaction that wrote it.
-        let rows = join_all((1..=10).map(|n| {
-            db.writer
-                .insert_returning(insert(DbBackend::Postgres, n, "xmin::text::bigint"))
-        }))
-        .await;
-        let transactions: std::collections::HashSet<i64> = rows
+        let transactions: std::collections::HashSet<i64> = ten_at_once(db, "xmin::text::bigint")
+            .await
             .into_iter()
-            .map(|row| {
-                let row = row.expect("written").expect("returned");
-                row.try_get_by_index::<i64>(0).expect("a transaction id")
-            })
             .collect();
         assert_eq!(transactions.len(), 1, "{transactions:?}");
         assert_eq!(stored(db).await, (1..=10).collect::<Vec<_>>());
