@@ -176,9 +176,9 @@ impl Database {
             Some(options) => {
                 let mut writer = connect(options).await?;
                 counted(&mut writer);
-                PublicWrites::new(writer)
+                PublicWrites::new(writer, conn.clone())
             }
-            None => PublicWrites::new(conn.clone()),
+            None => PublicWrites::new(conn.clone(), conn.clone()),
         };
         Ok(Self {
             conn,

@@ -35,6 +35,10 @@ pub struct PublicWrites {
     /// writer on a SQLite file. Writes that take a transaction of their own
     /// (a support, a report) use it directly.
     pub conn: DatabaseConnection,
+    /// The pool, for what a write checks before it writes (that a
+    /// milestone or a comment exists): on SQLite those reads need not wait
+    /// behind the writer.
+    pub reads: DatabaseConnection,
     /// Where single-row inserts wait to be written together.
     batches: mpsc::Sender<Pending>,
 }
@@ -47,13 +51,15 @@ struct Pending {
 }
 
 impl PublicWrites {
-    /// Writes on `writer`, single-row inserts gathered into transactions;
-    /// the gathering runs until the last clone of the value is dropped.
-    pub fn new(writer: DatabaseConnection) -> Self {
+    /// Writes on `writer`, single-row inserts gathered into transactions,
+    /// checks read on `reads`; the gathering runs until the last clone of
+    /// the value is dropped.
+    pub fn new(writer: DatabaseConnection, reads: DatabaseConnection) -> Self {
         let (batches, waiting) = mpsc::channel(QUEUE_LENGTH);
         tokio::spawn(write_in_batches(writer.clone(), waiting));
         Self {
             conn: writer,
+            reads,
             batches,
         }
     }

@@ -5,13 +5,14 @@
 use chrono::{DateTime, Utc};
 use entity::{feedback, feedback_report, feedback_support};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionTrait,
 };
 
 use super::{Visitor, submit::FeedbackRules};
 use crate::{
     catalog::vocabulary::{FeedbackStatus, ReportReason},
+    db::PublicWrites,
     error::{AppError, AppResult},
     ratelimit::RateLimiter,
 };
@@ -46,7 +47,7 @@ async fn count_hit(
 
 /// Adds the visitor's support (once; repeating changes nothing).
 pub async fn support(
-    db: &DatabaseConnection,
+    writes: &PublicWrites,
     limiter: &RateLimiter,
     rules: &FeedbackRules,
     visitor: &Visitor,
@@ -55,8 +56,8 @@ pub async fn support(
 ) -> AppResult<feedback::Model> {
     count_hit(limiter, rules, visitor, "support").await?;
     // Checked before the transaction opens, so a refusal holds no locks.
-    published(db, id).await?;
-    let txn = db.begin().await?;
+    published(&writes.reads, id).await?;
+    let txn = writes.conn.begin().await?;
     let existing = feedback_support::Entity::find_by_id((id, visitor.key.clone()))
         .one(&txn)
         .await?;
@@ -91,7 +92,7 @@ pub async fn support(
 /// Records the visitor's report (once per item). When `threshold` distinct
 /// visitors have reported a published item, it is hidden pending review.
 pub async fn report(
-    db: &DatabaseConnection,
+    writes: &PublicWrites,
     limiter: &RateLimiter,
     rules: &FeedbackRules,
     visitor: &Visitor,
@@ -106,8 +107,8 @@ pub async fn report(
     if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
         return Err(AppError::bad_input("note", "at most 500 characters"));
     }
-    published(db, id).await?;
-    let txn = db.begin().await?;
+    published(&writes.reads, id).await?;
+    let txn = writes.conn.begin().await?;
     let existing = feedback_report::Entity::find_by_id((id, visitor.key.clone()))
         .one(&txn)
         .await?;

@@ -147,7 +147,7 @@ pub async fn submit(
     // for; whether it exists is learnt when the comment is stored.
     if let Some(milestone_id) = submission.milestone_id {
         let belongs = milestone::Entity::find_by_id(milestone_id)
-            .one(&db.conn)
+            .one(&db.reads)
             .await?
             .is_some_and(|m| m.commitment_id == submission.commitment_id);
         if !belongs {
@@ -160,7 +160,7 @@ pub async fn submit(
             // A hidden, queued or missing comment all read as "no such
             // comment": its existence is not public.
             let parent = feedback::Entity::find_by_id(parent_id)
-                .one(&db.conn)
+                .one(&db.reads)
                 .await?
                 .filter(|p| {
                     p.commitment_id == submission.commitment_id

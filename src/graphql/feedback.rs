@@ -828,7 +828,7 @@ impl FeedbackMutation {
     async fn support_feedback(&self, ctx: &Context<'_>, id: ID) -> Result<Feedback> {
         let id = id_of("id", &id, NodeType::Feedback)?;
         let row = reactions::support(
-            &super::public_writes(ctx)?.conn,
+            super::public_writes(ctx)?,
             ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,
@@ -857,7 +857,7 @@ impl FeedbackMutation {
             ReportReason::PersonalData => vocabulary::ReportReason::PersonalData,
         };
         reactions::report(
-            &super::public_writes(ctx)?.conn,
+            super::public_writes(ctx)?,
             ctx.data::<Arc<RateLimiter>>()?,
             ctx.data::<FeedbackRules>()?,
             ctx.data::<Visitor>()?,
