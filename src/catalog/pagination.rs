@@ -8,9 +8,10 @@ use std::collections::HashMap;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
-    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement, UnionType},
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    Statement, Value,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement, UnionType, Values},
 };
 
 use entity::by_position::{ByPosition, Positional, WithJoined};
@@ -214,9 +215,9 @@ pub struct Listing<E: EntityTrait, K = String> {
 
 /// What a list's key can be: written into a cursor as text, read back from
 /// one, and bound as a value in SQL.
-pub trait CursorKey: Clone + ToString + std::str::FromStr + Into<sea_orm::Value> {}
+pub trait CursorKey: Clone + ToString + std::str::FromStr + Into<Value> {}
 
-impl<K: Clone + ToString + std::str::FromStr + Into<sea_orm::Value>> CursorKey for K {}
+impl<K: Clone + ToString + std::str::FromStr + Into<Value>> CursorKey for K {}
 
 impl<E, K> Listing<E, K>
 where
@@ -274,7 +275,7 @@ where
     fn beyond(&self, (key, tie): &(K, Option<i64>), forward: bool, inclusive: bool) -> Condition {
         let up = (self.ordering.direction == Direction::Ascending) == forward;
         let compare =
-            |column: E::Column, value: sea_orm::Value, or_equal: bool| match (up, or_equal) {
+            |column: E::Column, value: Value, or_equal: bool| match (up, or_equal) {
                 (true, false) => column.gt(value),
                 (true, true) => column.gte(value),
                 (false, false) => column.lt(value),
@@ -310,9 +311,8 @@ where
     /// in one statement. Each list's page is its own ordered, limited read
     /// (an index walk that stops after `size + 1` rows however long the list
     /// is: a window over every row of every list cost 25 ms for a page of
-    /// commitments at the OGP world scale), and the pages travel together as
-    /// one `UNION ALL`. Every id of `ids` gets a page, empty when it has no
-    /// rows.
+    /// commitments at the OGP world scale). Every id of `ids` gets a page,
+    /// empty when it has no rows.
     pub async fn first_pages<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -324,41 +324,12 @@ where
     where
         E::Model: FromQueryResult,
     {
-        let (order, _) = self.ordering.sql_orders();
-        let mut union: Option<SelectStatement> = None;
-        for (index, &id) in ids.iter().enumerate() {
-            // One row more than the page tells whether another page follows.
-            let own = self
-                .ordered(self.query.clone().filter(partition.eq(id)), order.clone())
-                .limit(size + 1)
-                .into_query();
-            let part = Query::select()
-                .column(Asterisk)
-                .from_subquery(own, Alias::new(format!("page_{index}")))
-                .to_owned();
-            match &mut union {
-                None => union = Some(part),
-                Some(union) => {
-                    union.union(UnionType::All, part);
-                }
-            }
-        }
-        let rows = match union {
+        let rows = match self.first_pages_statement(db.get_database_backend(), partition, ids, size)
+        {
             None => Vec::new(),
-            Some(union) => {
-                // The pages in the list's order, whatever order they arrive in.
-                let mut all = Query::select()
-                    .column(Asterisk)
-                    .from_subquery(union, Alias::new("pages"))
-                    .order_by(Alias::new(partition.as_str()), Order::Asc)
-                    .order_by(Alias::new(self.key.as_str()), order.clone())
-                    .to_owned();
-                if let Some((tiebreak, _)) = self.tiebreak {
-                    all.order_by(Alias::new(tiebreak.as_str()), order);
-                }
-                let backend = db.get_database_backend();
+            Some(statement) => {
                 E::find()
-                    .from_raw_sql(backend.build(&all))
+                    .from_raw_sql(statement)
                     .into_model::<Positional<E::Model>>()
                     .all(db)
                     .await?
@@ -387,6 +358,90 @@ where
             }
         }
         Ok(pages)
+    }
+
+    /// The statement of [`Listing::first_pages`]; none without ids. Rows
+    /// come ordered by list, then as each list is ordered.
+    ///
+    /// On PostgreSQL one page's read is walked once per id of an array
+    /// parameter (`CROSS JOIN LATERAL`): the statement's text is the same
+    /// for any number of lists, so each connection prepares it once, and
+    /// the server builds one page's read instead of one per list (building
+    /// the pages of 25 commitments as a `UNION ALL` of 25 reads with three
+    /// parameters each was a tenth of a page of commitments with their
+    /// comments' instructions, bench/README). SQLite has no lateral join:
+    /// there the pages travel together as one `UNION ALL`.
+    fn first_pages_statement(
+        &self,
+        backend: DbBackend,
+        partition: E::Column,
+        ids: &[i64],
+        size: u64,
+    ) -> Option<Statement> {
+        if ids.is_empty() {
+            return None;
+        }
+        let (order, _) = self.ordering.sql_orders();
+        // One row more than the page tells whether another page follows.
+        let own_page = |list: Expr| {
+            self.ordered(
+                self.query.clone().filter(partition.into_expr().eq(list)),
+                order.clone(),
+            )
+            .limit(size + 1)
+            .into_query()
+        };
+        if backend == DbBackend::Postgres {
+            let page = backend.build(&own_page(Expr::col((
+                Alias::new("wanted"),
+                Alias::new("id"),
+            ))));
+            let mut values = page.values.map(|Values(values)| values).unwrap_or_default();
+            let listed: Vec<String> = ids.iter().map(i64::to_string).collect();
+            values.push(Value::from(format!("{{{}}}", listed.join(","))));
+            let direction = match order {
+                Order::Asc => "ASC",
+                _ => "DESC",
+            };
+            let mut sorted = format!(
+                r#""page"."{}" ASC, "page"."{}" {direction}"#,
+                partition.as_str(),
+                self.key.as_str()
+            );
+            if let Some((tiebreak, _)) = self.tiebreak {
+                sorted.push_str(&format!(r#", "page"."{}" {direction}"#, tiebreak.as_str()));
+            }
+            let sql = format!(
+                r#"SELECT "page".* FROM unnest(CAST(${} AS int8[])) AS "wanted"("id") CROSS JOIN LATERAL ({}) AS "page" ORDER BY {sorted}"#,
+                values.len(),
+                page.sql,
+            );
+            return Some(Statement::from_sql_and_values(backend, sql, values));
+        }
+        let mut union: Option<SelectStatement> = None;
+        for (index, &id) in ids.iter().enumerate() {
+            let part = Query::select()
+                .column(Asterisk)
+                .from_subquery(own_page(Expr::val(id)), Alias::new(format!("page_{index}")))
+                .to_owned();
+            match &mut union {
+                None => union = Some(part),
+                Some(union) => {
+                    union.union(UnionType::All, part);
+                }
+            }
+        }
+        // The pages in the list's order, whatever order they arrive in.
+        let mut all = Query::select()
+            .column(Asterisk)
+            .from_subquery(union?, Alias::new("pages"))
+            .order_by(Alias::new(partition.as_str()), Order::Asc)
+            .order_by(Alias::new(self.key.as_str()), order.clone())
+            .to_owned();
+        if let Some((tiebreak, _)) = self.tiebreak {
+            all.order_by(Alias::new(tiebreak.as_str()), order);
+        }
+        Some(backend.build(&all))
     }
 
     /// Reads the page `request` asks for, with the flags `asked`.
@@ -561,6 +616,42 @@ mod tests {
         };
         assert!(decode_cursor("after", &descending, &cursor).is_err());
         assert!(decode_cursor("after", &by_code, "garbage!").is_err());
+    }
+
+    #[test]
+    fn first_pages_on_postgres_are_one_statement_for_any_number_of_lists() {
+        use entity::feedback;
+        let newest = Listing::new(
+            feedback::Entity::find(),
+            feedback::Column::Id,
+            |row: &feedback::Model| row.id,
+            Ordering {
+                name: "newest",
+                direction: Direction::Descending,
+            },
+        );
+        let pages = |backend, ids: &[i64]| {
+            newest.first_pages_statement(backend, feedback::Column::CommitmentId, ids, 10)
+        };
+        let many: Vec<i64> = (1..=25).collect();
+        let (Some(two), Some(all)) = (
+            pages(DbBackend::Postgres, &[1, 2]),
+            pages(DbBackend::Postgres, &many),
+        ) else {
+            panic!("no statement for lists to read");
+        };
+        // One text (one prepared statement), the lists an array of ids.
+        assert_eq!(two.sql, all.sql);
+        assert!(all.sql.contains("CROSS JOIN LATERAL"), "{}", all.sql);
+        let last = all.values.and_then(|Values(values)| values.last().cloned());
+        let listed: Vec<String> = many.iter().map(i64::to_string).collect();
+        assert_eq!(last, Some(Value::from(format!("{{{}}}", listed.join(",")))));
+        // SQLite has no lateral join: one read per list, together.
+        let Some(sqlite) = pages(DbBackend::Sqlite, &[1, 2, 3]) else {
+            panic!("no statement for SQLite");
+        };
+        assert_eq!(sqlite.sql.matches("UNION ALL").count(), 2, "{}", sqlite.sql);
+        assert!(pages(DbBackend::Postgres, &[]).is_none());
     }
 
     #[test]
