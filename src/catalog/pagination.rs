@@ -274,13 +274,12 @@ where
     /// when `forward`, earlier otherwise; `inclusive` keeps the position.
     fn beyond(&self, (key, tie): &(K, Option<i64>), forward: bool, inclusive: bool) -> Condition {
         let up = (self.ordering.direction == Direction::Ascending) == forward;
-        let compare =
-            |column: E::Column, value: Value, or_equal: bool| match (up, or_equal) {
-                (true, false) => column.gt(value),
-                (true, true) => column.gte(value),
-                (false, false) => column.lt(value),
-                (false, true) => column.lte(value),
-            };
+        let compare = |column: E::Column, value: Value, or_equal: bool| match (up, or_equal) {
+            (true, false) => column.gt(value),
+            (true, true) => column.gte(value),
+            (false, false) => column.lt(value),
+            (false, true) => column.lte(value),
+        };
         match (self.tiebreak, tie) {
             (Some((tie_column, _)), Some(tie)) => Condition::any()
                 .add(compare(self.key, key.clone().into(), false))
