@@ -291,7 +291,7 @@ mod tests {
 
     /// `TEST_DATABASE_URL`, which CI always sets: there a missing
     /// PostgreSQL fails the test instead of skipping its PostgreSQL part.
-    fn test_postgres_url() -> Option<String> {
+    pub(super) fn test_postgres_url() -> Option<String> {
         let url = std::env::var("TEST_DATABASE_URL").ok();
         assert!(
             url.is_some() || std::env::var("CI").is_err(),

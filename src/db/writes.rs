@@ -139,7 +139,7 @@ mod tests {
     use futures_util::future::join_all;
 
     use super::*;
-    use crate::db::Database;
+    use crate::db::{Database, tests::test_postgres_url};
 
     /// A database with a table `t` of positive numbers: a SQLite file, or
     /// a schema of its own in `TEST_DATABASE_URL`'s PostgreSQL.
@@ -167,13 +167,7 @@ mod tests {
         let mut own_schema = None;
         let url = match backend {
             DbBackend::Postgres => {
-                let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-                    assert!(
-                        std::env::var("CI").is_err(),
-                        "CI runs every database test on PostgreSQL: TEST_DATABASE_URL is missing"
-                    );
-                    return None;
-                };
+                let url = test_postgres_url()?;
                 let schema = format!("writes_{}", uuid::Uuid::new_v4().simple());
                 let admin = Database::connect(&url).await.expect("connects");
                 admin
