@@ -7,15 +7,16 @@ use std::collections::HashMap;
 use entity::{
     action_plan, action_plan_translation,
     by_position::{
-        ByPosition, LinkedFrom, Positional, ReachedWithJoined, WithJoined, WithParentJoined,
+        ByPosition, LinkedFrom, LinkedOneOf, OneOf, Positional, ReachedWithJoined, WithJoined,
+        WithParentJoined,
     },
     commitment, commitment_focal_point, commitment_policy_area, commitment_relation,
     commitment_support_institution, country, focal_point, institution, institution_translation,
     milestone, milestone_translation, policy_area,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Iterable, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::IntoCondition,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::IntoCondition,
 };
 
 use crate::{error::AppResult, language::LanguagePreference};
@@ -409,6 +410,176 @@ where
         rows.sort_by_key(|row| id_of(row));
     }
     Ok(result)
+}
+
+/// Which of a commitment's linked lists [`links_of`] reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LinkedLists {
+    pub policy_areas: bool,
+    pub focal_points: bool,
+    pub related: bool,
+}
+
+impl LinkedLists {
+    /// How many of the lists are asked.
+    pub fn count(self) -> usize {
+        [self.policy_areas, self.focal_points, self.related]
+            .into_iter()
+            .filter(|&wanted| wanted)
+            .count()
+    }
+}
+
+/// A commitment's linked lists, ordered as [`policy_areas_of`],
+/// [`focal_points_of`] and [`related_commitments_of`] order them; those not
+/// asked stay empty.
+#[derive(Clone, Debug, Default)]
+pub struct CommitmentLinks {
+    pub policy_areas: Vec<policy_area::Model>,
+    pub focal_points: Vec<focal_point::Model>,
+    pub related: Vec<commitment::Model>,
+}
+
+type Linked = LinkedOneOf<policy_area::Model, focal_point::Model, commitment::Model>;
+
+/// The `wanted` linked lists of commitments `ids` in one statement, where
+/// each list was a statement (a round trip, and for PostgreSQL a
+/// transaction and an executor of its own: most of what such a small read
+/// costs it). The links of every list asked, tagged with the list, form one
+/// derived table; each row of it is joined (left) to the table its list
+/// points at, so a row holds one table's columns and NULL in the others'.
+/// NULLs padding a `UNION ALL` of the tables' own reads instead would need
+/// a type each on PostgreSQL. Every id gets an entry.
+pub async fn links_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    wanted: LinkedLists,
+) -> AppResult<HashMap<i64, CommitmentLinks>> {
+    use sea_orm::sea_query::{Alias, Expr, Query, UnionType};
+    let mut found: HashMap<i64, CommitmentLinks> = ids
+        .iter()
+        .map(|&id| (id, CommitmentLinks::default()))
+        .collect();
+    let mut arms = Vec::with_capacity(3);
+    if wanted.policy_areas {
+        arms.push(links_of_list::<commitment_policy_area::Entity>(
+            commitment_policy_area::Column::CommitmentId,
+            commitment_policy_area::Column::PolicyAreaId,
+            ids,
+            AREAS,
+        ));
+    }
+    if wanted.focal_points {
+        arms.push(links_of_list::<commitment_focal_point::Entity>(
+            commitment_focal_point::Column::CommitmentId,
+            commitment_focal_point::Column::FocalPointId,
+            ids,
+            FOCAL_POINTS,
+        ));
+    }
+    if wanted.related {
+        arms.push(links_of_list::<commitment_relation::Entity>(
+            commitment_relation::Column::CommitmentId,
+            commitment_relation::Column::RelatedCommitmentId,
+            ids,
+            RELATED,
+        ));
+    }
+    let mut arms = arms.into_iter();
+    let (Some(mut reached), false) = (arms.next(), ids.is_empty()) else {
+        return Ok(found);
+    };
+    for arm in arms {
+        reached.union(UnionType::All, arm);
+    }
+    let mut select = Query::select();
+    select.from_subquery(reached, Alias::new(LINKS));
+    join_list::<policy_area::Entity>(
+        &mut select,
+        wanted.policy_areas,
+        AREAS,
+        policy_area::Column::Id,
+    );
+    join_list::<focal_point::Entity>(
+        &mut select,
+        wanted.focal_points,
+        FOCAL_POINTS,
+        focal_point::Column::Id,
+    );
+    join_list::<commitment::Entity>(&mut select, wanted.related, RELATED, commitment::Column::Id);
+    select.expr(Expr::col((Alias::new(LINKS), Alias::new(Linked::COLUMN))));
+    let rows = Linked::find_by_statement(db.get_database_backend().build(&select))
+        .all(db)
+        .await?;
+    for LinkedOneOf { from, row } in rows {
+        let entry = found.entry(from).or_default();
+        match row {
+            OneOf::First(area) => entry.policy_areas.push(area),
+            OneOf::Second(focal_point) => entry.focal_points.push(focal_point),
+            OneOf::Third(related) => entry.related.push(related),
+        }
+    }
+    for links in found.values_mut() {
+        links.policy_areas.sort_by(|a, b| a.name.cmp(&b.name));
+        links.focal_points.sort_by_key(|focal_point| focal_point.id);
+        links.related.sort_by(|a, b| a.code.cmp(&b.code));
+    }
+    Ok(found)
+}
+
+/// The derived table of [`links_of`], and its columns: the commitment a link
+/// is from, the list it belongs to, the row it points at.
+const LINKS: &str = "links";
+const LIST: &str = "list";
+const TARGET: &str = "target";
+/// The lists of [`links_of`], in the order their tables' columns are
+/// selected.
+const AREAS: i64 = 0;
+const FOCAL_POINTS: i64 = 1;
+const RELATED: i64 = 2;
+
+/// The links of one list of [`links_of`] from commitments `ids`.
+fn links_of_list<L: EntityTrait>(
+    owner: L::Column,
+    pointing: L::Column,
+    ids: &[i64],
+    list: i64,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Expr, Query};
+    Query::select()
+        .expr_as(Expr::col(owner), Alias::new(Linked::COLUMN))
+        .expr_as(Expr::val(list), Alias::new(LIST))
+        .expr_as(Expr::col(pointing), Alias::new(TARGET))
+        .from(L::default())
+        .and_where(owner.is_in(ids.to_vec()))
+        .to_owned()
+}
+
+/// Joins (left) to each link of `list` the row of `T` it points at, `T`'s
+/// columns selected; NULL in their place when the list is not `asked`.
+fn join_list<T: EntityTrait>(
+    select: &mut sea_orm::sea_query::SelectStatement,
+    asked: bool,
+    list: i64,
+    id: T::Column,
+) where
+    T::Model: ByPosition,
+{
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+    if !asked {
+        for &name in T::Model::COLUMNS {
+            select.expr_as(Expr::cust("NULL"), Alias::new(name));
+        }
+        return;
+    }
+    let links = Alias::new(LINKS);
+    select.left_join(
+        T::default(),
+        Expr::col((links.clone(), Alias::new(LIST)))
+            .eq(list)
+            .and(Expr::col((T::default(), id)).equals((links, Alias::new(TARGET)))),
+    );
+    select.exprs(T::Column::iter().map(|column| Expr::col((T::default(), column))));
 }
 
 pub async fn policy_areas_of<C: ConnectionTrait>(

@@ -202,6 +202,48 @@ batch_key!(
 batch_key!(PolicyAreasOfCommitment => Vec<policy_area::Model>, |db, ids| {
     lookups::policy_areas_of(db, ids)
 });
+/// Several of a commitment's linked lists (policy areas, focal points,
+/// related commitments) in one statement (see [`lookups::links_of`]); the
+/// prefetch keeps each list under its own key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LinksOfCommitment {
+    pub commitment_id: i64,
+    pub wanted: lookups::LinkedLists,
+}
+
+impl Loader<LinksOfCommitment> for CatalogLoader {
+    type Value = lookups::CommitmentLinks;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[LinksOfCommitment],
+    ) -> Result<HashMap<LinksOfCommitment, Self::Value>, Self::Error> {
+        // A prefetch asks the same lists for all its keys: one read each.
+        let mut by_lists: HashMap<lookups::LinkedLists, Vec<i64>> = HashMap::new();
+        for key in keys {
+            by_lists
+                .entry(key.wanted)
+                .or_default()
+                .push(key.commitment_id);
+        }
+        let mut answered = HashMap::with_capacity(keys.len());
+        for (wanted, ids) in by_lists {
+            let found = lookups::links_of(&self.db, &ids, wanted)
+                .await
+                .map_err(|err| err.extend())?;
+            answered.extend(found.into_iter().map(|(commitment_id, links)| {
+                let key = LinksOfCommitment {
+                    commitment_id,
+                    wanted,
+                };
+                (key, links)
+            }));
+        }
+        Ok(answered)
+    }
+}
+
 batch_key!(SupportInstitutionsOfCommitment => Vec<institution::Model>, |db, ids| {
     lookups::support_institutions_of(db, ids)
 });

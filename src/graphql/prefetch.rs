@@ -25,7 +25,7 @@ use entity::{
 use futures_util::{future::BoxFuture, try_join};
 
 use super::{RequestLoader, feedback::SharedCount, loaders::*};
-use crate::catalog::lookups::Translated;
+use crate::catalog::lookups::{LinkedLists, Translated};
 
 /// Reads `keys` now and keeps what was found in the request's cache, where
 /// the items' own resolvers find it.
@@ -259,12 +259,6 @@ fn below_commitments<'a>(
             }
             translated_institutions(loader, with_names).await
         };
-        let areas = async {
-            if look.field("policyAreas").exists() {
-                fetch(loader, ids.iter().copied().map(PolicyAreasOfCommitment)).await?;
-            }
-            Result::<()>::Ok(())
-        };
         let milestone_list = async {
             let milestone_look = look.field("milestones");
             if milestone_look.exists() {
@@ -281,22 +275,7 @@ fn below_commitments<'a>(
             }
             Result::<()>::Ok(())
         };
-        let focal = async {
-            let focal = look.field("focalPoints");
-            if focal.exists() {
-                let found = fetch(loader, ids.iter().copied().map(FocalPointsOfCommitment)).await?;
-                focal_points(loader, found.into_values().flatten().collect(), focal).await?;
-            }
-            Result::<()>::Ok(())
-        };
-        let related = async {
-            let related = look.field("relatedCommitments");
-            if related.exists() {
-                let found = fetch(loader, ids.iter().copied().map(RelatedCommitmentsOf)).await?;
-                commitments(loader, found.into_values().flatten().collect(), related).await?;
-            }
-            Result::<()>::Ok(())
-        };
+        let links = linked_lists(loader, ids, look);
         let plan = async {
             let plan = look.field("actionPlan");
             if plan.exists() {
@@ -349,16 +328,101 @@ fn below_commitments<'a>(
         try_join!(
             texts,
             institutions,
-            areas,
             milestone_list,
-            focal,
-            related,
+            links,
             plan,
             feedback,
             figures
         )?;
         Ok(())
     })
+}
+
+/// The policy areas, focal points and related commitments of commitments
+/// `ids` that `look`, their selection, asks, and what it asks below them:
+/// two or three of the lists in one statement.
+async fn linked_lists(loader: &RequestLoader, ids: &[i64], look: &Lookahead<'_>) -> Result<()> {
+    let (areas, focal, related) = (
+        look.field("policyAreas"),
+        look.field("focalPoints"),
+        look.field("relatedCommitments"),
+    );
+    let wanted = LinkedLists {
+        policy_areas: areas.exists(),
+        focal_points: focal.exists(),
+        related: related.exists(),
+    };
+    let (focal_rows, related_rows) = if wanted.count() > 1 {
+        links_together(loader, ids, wanted).await?
+    } else {
+        links_apart(loader, ids, wanted).await?
+    };
+    try_join!(
+        focal_points(loader, focal_rows, focal),
+        commitments(loader, related_rows, related)
+    )?;
+    Ok(())
+}
+
+/// The `wanted` lists of commitments `ids`, each read on its own (one at
+/// most, see [`linked_lists`]); the focal points and related commitments
+/// found.
+async fn links_apart(
+    loader: &RequestLoader,
+    ids: &[i64],
+    wanted: LinkedLists,
+) -> Result<(Vec<focal_point::Model>, Vec<commitment::Model>)> {
+    if wanted.policy_areas {
+        fetch(loader, ids.iter().copied().map(PolicyAreasOfCommitment)).await?;
+    }
+    let mut focal_rows = Vec::new();
+    if wanted.focal_points {
+        let found = fetch(loader, ids.iter().copied().map(FocalPointsOfCommitment)).await?;
+        focal_rows.extend(found.into_values().flatten());
+    }
+    let mut related_rows = Vec::new();
+    if wanted.related {
+        let found = fetch(loader, ids.iter().copied().map(RelatedCommitmentsOf)).await?;
+        related_rows.extend(found.into_values().flatten());
+    }
+    Ok((focal_rows, related_rows))
+}
+
+/// The `wanted` lists of commitments `ids` in one statement, kept under
+/// each list's own key; the focal points and related commitments found.
+async fn links_together(
+    loader: &RequestLoader,
+    ids: &[i64],
+    wanted: LinkedLists,
+) -> Result<(Vec<focal_point::Model>, Vec<commitment::Model>)> {
+    let keys = ids.iter().map(|&commitment_id| LinksOfCommitment {
+        commitment_id,
+        wanted,
+    });
+    let found = read(loader, keys).await?;
+    let (mut area_lists, mut focal_lists, mut related_lists) = (
+        Vec::with_capacity(found.len()),
+        Vec::with_capacity(found.len()),
+        Vec::with_capacity(found.len()),
+    );
+    let (mut focal_rows, mut related_rows) = (Vec::new(), Vec::new());
+    for (LinksOfCommitment { commitment_id, .. }, links) in found {
+        if wanted.policy_areas {
+            area_lists.push((PolicyAreasOfCommitment(commitment_id), links.policy_areas));
+        }
+        if wanted.focal_points {
+            focal_rows.extend(links.focal_points.iter().cloned());
+            focal_lists.push((FocalPointsOfCommitment(commitment_id), links.focal_points));
+        }
+        if wanted.related {
+            related_rows.extend(links.related.iter().cloned());
+            related_lists.push((RelatedCommitmentsOf(commitment_id), links.related));
+        }
+    }
+    loader.feed_many(area_lists).await;
+    loader.feed_many(focal_lists).await;
+    loader.feed_many(related_lists).await;
+    Ok((focal_rows, related_rows))
 }
 
 /// The comments of commitments `ids` counted by kind and awaiting a
