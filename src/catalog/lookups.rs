@@ -460,6 +460,9 @@ pub async fn links_of<C: ConnectionTrait>(
         .iter()
         .map(|&id| (id, CommitmentLinks::default()))
         .collect();
+    if ids.is_empty() {
+        return Ok(found);
+    }
     let mut arms = Vec::with_capacity(3);
     if wanted.policy_areas {
         arms.push(links_of_list::<commitment_policy_area::Entity>(
@@ -486,7 +489,7 @@ pub async fn links_of<C: ConnectionTrait>(
         ));
     }
     let mut arms = arms.into_iter();
-    let (Some(mut reached), false) = (arms.next(), ids.is_empty()) else {
+    let Some(mut reached) = arms.next() else {
         return Ok(found);
     };
     for arm in arms {
