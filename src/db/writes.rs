@@ -120,146 +120,18 @@ async fn together(
     inserts: &[&Statement],
 ) -> Result<Vec<Option<QueryResult>>, DbErr> {
     let transaction = writer.begin().await?;
-    match each_row(&transaction, inserts).await {
-        Ok(rows) => {
-            transaction.commit().await?;
-            Ok(rows)
-        }
-        Err(error) => {
-            transaction.rollback().await?;
-            Err(error)
-        }
-    }
-}
-
-/// The row each insert returns, in order. On PostgreSQL the inserts of one
-/// text go together, each a `WITH` query of one statement (in parts, see
-/// `in_powers_of_two`): one round trip and one statement through sea-orm
-/// and sqlx for a part instead of one per comment. The writer is one task
-/// that waits for every round trip while comments queue behind it; the
-/// server's CPU per comment fell from 0.086-0.091 ms to 0.070-0.077
-/// (bench/README, twentieth round). SQLite has no inserts in `WITH`, and a
-/// statement there is a call, not a round trip.
-async fn each_row<C: ConnectionTrait>(
-    conn: &C,
-    inserts: &[&Statement],
-) -> Result<Vec<Option<QueryResult>>, DbErr> {
-    let mut rows: Vec<Option<QueryResult>> = inserts.iter().map(|_| None).collect();
-    let groups: Vec<Vec<usize>> = match conn.get_database_backend() {
-        DbBackend::Postgres => same_text(inserts)
-            .into_iter()
-            .flat_map(in_powers_of_two)
-            .collect(),
-        _ => (0..inserts.len()).map(|position| vec![position]).collect(),
-    };
-    for group in groups {
-        if let [position] = group[..] {
-            rows[position] = conn.query_one_raw(inserts[position].clone()).await?;
-            continue;
-        }
-        let members: Vec<&Statement> = group.iter().map(|&position| inserts[position]).collect();
-        for row in conn.query_all_raw(as_one_statement(&members)).await? {
-            let member: i32 = row.try_get("", MEMBER)?;
-            let position = usize::try_from(member)
-                .ok()
-                .and_then(|member| group.get(member))
-                .ok_or_else(|| DbErr::Custom(format!("a batch returned member {member}")))?;
-            // An insert returns one row at most, as `query_one` reads it.
-            if rows[*position].is_none() {
-                rows[*position] = Some(row);
+    let mut rows = Vec::with_capacity(inserts.len());
+    for insert in inserts {
+        match transaction.query_one_raw((*insert).clone()).await {
+            Ok(row) => rows.push(row),
+            Err(error) => {
+                transaction.rollback().await?;
+                return Err(error);
             }
         }
     }
+    transaction.commit().await?;
     Ok(rows)
-}
-
-/// The column that tells which insert of a combined statement a row is from.
-const MEMBER: &str = "ogp_batch_member";
-
-/// The positions of `inserts`, grouped by their SQL text, in the order each
-/// text first comes.
-fn same_text(inserts: &[&Statement]) -> Vec<Vec<usize>> {
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (position, insert) in inserts.iter().enumerate() {
-        match groups
-            .iter_mut()
-            .find(|group| inserts[group[0]].sql == insert.sql)
-        {
-            Some(group) => group.push(position),
-            None => groups.push(vec![position]),
-        }
-    }
-    groups
-}
-
-/// `group` in parts of 64, 32, … 2 and 1, in order. Each size is a text of
-/// its own that PostgreSQL prepares and keeps on every connection of the
-/// pool: a batch of any size then takes at most seven of them, not one per
-/// size.
-fn in_powers_of_two(mut group: Vec<usize>) -> Vec<Vec<usize>> {
-    let mut parts = Vec::new();
-    while !group.is_empty() {
-        let size = 1 << group.len().ilog2();
-        let rest = group.split_off(size);
-        parts.push(std::mem::replace(&mut group, rest));
-    }
-    parts
-}
-
-/// `WITH m0 AS (insert), m1 AS (insert) … SELECT *, 0 AS member FROM m0
-/// UNION ALL …`: the inserts of one text (and so one returned row shape),
-/// each insert's parameters numbered after the previous one's.
-fn as_one_statement(members: &[&Statement]) -> Statement {
-    let mut queries = Vec::with_capacity(members.len());
-    let mut selects = Vec::with_capacity(members.len());
-    let mut values = Vec::new();
-    for (member, insert) in members.iter().enumerate() {
-        queries.push(format!(
-            "m{member} AS ({})",
-            parameters_after(&insert.sql, values.len())
-        ));
-        selects.push(format!("SELECT *, {member} AS {MEMBER} FROM m{member}"));
-        if let Some(own) = &insert.values {
-            values.extend(own.0.iter().cloned());
-        }
-    }
-    Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        format!(
-            "WITH {} {}",
-            queries.join(", "),
-            selects.join(" UNION ALL ")
-        ),
-        values,
-    )
-}
-
-/// `sql` with each PostgreSQL parameter `$n` renumbered `$(n + offset)`;
-/// quoted names and strings are left as they are.
-fn parameters_after(sql: &str, offset: usize) -> String {
-    let mut renumbered = String::with_capacity(sql.len() + 16);
-    let mut quote: Option<char> = None;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        renumbered.push(c);
-        match (quote, c) {
-            (Some(open), _) if c == open => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '$') => {
-                let mut digits = String::new();
-                while let Some(digit) = chars.next_if(char::is_ascii_digit) {
-                    digits.push(digit);
-                }
-                match digits.parse::<usize>() {
-                    Ok(number) => renumbered.push_str(&(number + offset).to_string()),
-                    Err(_) => renumbered.push_str(&digits),
-                }
-            }
-            (None, _) => {}
-        }
-    }
-    renumbered
 }
 
 #[cfg(test)]
@@ -419,77 +291,5 @@ mod tests {
             assert_eq!(stored(db).await, [1, 2], "{backend:?}");
             numbers.drop_schema().await;
         }
-    }
-
-    #[tokio::test]
-    async fn a_batch_on_postgres_is_few_statements_per_text_each_insert_given_its_own_row() {
-        let Some(numbers) = numbers(DbBackend::Postgres).await else {
-            return;
-        };
-        let db = &numbers.db;
-        let backend = DbBackend::Postgres;
-        // A second text, whose inserts write an even number only, and
-        // return nothing for the others.
-        let if_even = |n: i64| {
-            Statement::from_sql_and_values(
-                backend,
-                "INSERT INTO t (n) SELECT $1 WHERE $1 % 2 = 0 RETURNING n * 10, '$1'",
-                [n.into()],
-            )
-        };
-        let before = db.statements_run();
-        let rows = join_all((1..=13).map(|n| {
-            let statement = match n % 3 {
-                0 => if_even(n),
-                _ => insert(backend, n, "n, '$1'"),
-            };
-            db.writer.insert_returning(statement)
-        }))
-        .await;
-        // Nine of one text (eight together, then one), four of the other.
-        assert_eq!(db.statements_run() - before, 3, "statements per text");
-        let returned: Vec<Option<(i64, String)>> = rows
-            .into_iter()
-            .map(|row| {
-                row.expect("written").map(|row| {
-                    (
-                        row.try_get_by_index::<i64>(0).expect("a number"),
-                        row.try_get_by_index::<String>(1).expect("a text"),
-                    )
-                })
-            })
-            .collect();
-        let expected: Vec<Option<(i64, String)>> = (1..=13)
-            .map(|n| match (n % 3, n % 2) {
-                (0, 0) => Some((n * 10, "$1".to_owned())),
-                (0, _) => None,
-                _ => Some((n, "$1".to_owned())),
-            })
-            .collect();
-        assert_eq!(returned, expected);
-        assert_eq!(stored(db).await, [1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13]);
-        numbers.drop_schema().await;
-    }
-
-    #[test]
-    fn a_group_is_cut_in_powers_of_two_in_order() {
-        let parts = in_powers_of_two((0..30).collect());
-        let sizes: Vec<usize> = parts.iter().map(Vec::len).collect();
-        assert_eq!(sizes, [16, 8, 4, 2]);
-        assert_eq!(parts.concat(), (0..30).collect::<Vec<_>>());
-        assert_eq!(in_powers_of_two(vec![7]), [vec![7]]);
-        assert!(in_powers_of_two(Vec::new()).is_empty());
-    }
-
-    #[test]
-    fn parameters_are_renumbered_outside_quotes() {
-        assert_eq!(
-            parameters_after(
-                r#"SELECT $1, '$2', "$3", $10 FROM x WHERE a = 'it''s $4' AND b = $2"#,
-                5
-            ),
-            r#"SELECT $6, '$2', "$3", $15 FROM x WHERE a = 'it''s $4' AND b = $7"#
-        );
-        assert_eq!(parameters_after("SELECT $$", 3), "SELECT $$");
     }
 }
