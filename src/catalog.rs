@@ -2,6 +2,7 @@
 //! batch look-ups the API's data loaders call. Knows nothing of GraphQL.
 
 pub mod commitments;
+pub mod links;
 pub mod listings;
 pub mod lookups;
 pub mod pagination;

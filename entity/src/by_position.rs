@@ -29,7 +29,8 @@ pub struct Positional<M>(pub M);
 
 impl<M: ByPosition> FromQueryResult for Positional<M> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, [&[], &[]], &[])?;
+        let parts = [M::COLUMNS];
+        let row = Row::of(result, &parts)?;
         M::decode(&row).map(Positional)
     }
 }
@@ -49,7 +50,8 @@ impl<M> LinkedFrom<M> {
 
 impl<M: ByPosition> FromQueryResult for LinkedFrom<M> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, [&[], &[]], &[Self::COLUMN])?;
+        let parts = [M::COLUMNS, &[Self::COLUMN]];
+        let row = Row::of(result, &parts)?;
         let model = M::decode(&row)?;
         let from = row.next()?;
         Ok(Self { from, row: model })
@@ -68,47 +70,11 @@ pub struct WithJoined<M, J> {
 
 impl<M: ByPosition, J: ByPosition> FromQueryResult for WithJoined<M, J> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, [J::COLUMNS, &[]], &[])?;
+        let parts = [M::COLUMNS, J::COLUMNS];
+        let row = Row::of(result, &parts)?;
         let model = M::decode(&row)?;
         let joined = row.optional::<J>()?;
         Ok(Self { row: model, joined })
-    }
-}
-
-/// A row of `M` joined (left) with one row of `J` (see [`WithJoined`]),
-/// then the id of the row that reached it through its own foreign key
-/// ([`ReachedWithJoined::OWNED_BY`]) or through a link table
-/// ([`ReachedWithJoined::LINKED_FROM`]), the other NULL: a commitment's lead
-/// and supporting institutions with their names in one statement, where
-/// the supporting ones, then every one's names, took two.
-pub struct ReachedWithJoined<M, J> {
-    pub owned_by: Option<i64>,
-    pub linked_from: Option<i64>,
-    pub row: M,
-    pub joined: Option<J>,
-}
-
-impl<M, J> ReachedWithJoined<M, J> {
-    /// The name the id of a row reaching this one by its own column is
-    /// selected as.
-    pub const OWNED_BY: &'static str = "owned_by";
-    /// The name the id of a row reaching this one through a link is
-    /// selected as.
-    pub const LINKED_FROM: &'static str = "linked_from";
-    const TRAILING: &'static [&'static str] = &[Self::OWNED_BY, Self::LINKED_FROM];
-}
-
-impl<M: ByPosition, J: ByPosition> FromQueryResult for ReachedWithJoined<M, J> {
-    fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, [J::COLUMNS, &[]], Self::TRAILING)?;
-        let model = M::decode(&row)?;
-        let joined = row.optional::<J>()?;
-        Ok(Self {
-            owned_by: row.next()?,
-            linked_from: row.next()?,
-            row: model,
-            joined,
-        })
     }
 }
 
@@ -124,7 +90,8 @@ pub struct WithParentJoined<M, P, J> {
 
 impl<M: ByPosition, P: ByPosition, J: ByPosition> FromQueryResult for WithParentJoined<M, P, J> {
     fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(result, M::COLUMNS, [P::COLUMNS, J::COLUMNS], &[])?;
+        let parts = [M::COLUMNS, P::COLUMNS, J::COLUMNS];
+        let row = Row::of(result, &parts)?;
         let model = M::decode(&row)?;
         let parent = P::decode(&row)?;
         let joined = row.optional::<J>()?;
@@ -136,55 +103,6 @@ impl<M: ByPosition, P: ByPosition, J: ByPosition> FromQueryResult for WithParent
     }
 }
 
-/// A row of one of three tables `A`, `B`, `C`, each reached through a link
-/// table from the same rows, then that row's id ([`LinkedOneOf::COLUMN`]):
-/// three linked lists in one statement, a `UNION ALL` of one read per table
-/// in which each read selects NULL in the other two tables' columns, where
-/// they took three round trips.
-pub struct LinkedOneOf<A, B, C> {
-    pub from: i64,
-    pub row: OneOf<A, B, C>,
-}
-
-/// Which of the three tables a [`LinkedOneOf`] row holds.
-pub enum OneOf<A, B, C> {
-    First(A),
-    Second(B),
-    Third(C),
-}
-
-impl<A, B, C> LinkedOneOf<A, B, C> {
-    /// The name the linking id is selected as, after the three tables'
-    /// columns.
-    pub const COLUMN: &'static str = "linked_from";
-}
-
-impl<A: ByPosition, B: ByPosition, C: ByPosition> FromQueryResult for LinkedOneOf<A, B, C> {
-    fn from_query_result(result: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        let row = Row::of(
-            result,
-            A::COLUMNS,
-            [B::COLUMNS, C::COLUMNS],
-            &[Self::COLUMN],
-        )?;
-        let first = row.present::<A>()?;
-        let second = row.present::<B>()?;
-        let third = row.present::<C>()?;
-        let from = row.next()?;
-        let row = match (first, second, third) {
-            (Some(first), None, None) => OneOf::First(first),
-            (None, Some(second), None) => OneOf::Second(second),
-            (None, None, Some(third)) => OneOf::Third(third),
-            _ => {
-                return Err(DbErr::Type(
-                    "rows by position: a linked row holds one table's columns".to_owned(),
-                ));
-            }
-        };
-        Ok(Self { from, row })
-    }
-}
-
 enum Backend<'a> {
     Postgres(&'a PgRow),
     Sqlite(&'a SqliteRow),
@@ -193,28 +111,23 @@ enum Backend<'a> {
 /// One row, read column after column.
 pub struct Row<'a> {
     row: Backend<'a>,
-    columns: &'static [&'static str],
-    /// The columns of joined tables, selected after `columns`, in order
-    /// (see [`WithJoined`], [`WithParentJoined`]).
-    joined: [&'static [&'static str]; 2],
-    /// Columns selected last (see [`LinkedFrom`], [`ReachedWithJoined`]).
-    trailing: &'static [&'static str],
+    /// The columns selected, in order: a table's, then a joined table's, or
+    /// an id (see [`WithJoined`], [`LinkedFrom`]).
+    parts: &'a [&'static [&'static str]],
     next: Cell<usize>,
 }
 
 impl<'a> Row<'a> {
-    /// `result`, holding `columns`, then `joined`, then `trailing`.
-    fn of(
+    /// `result`, holding the columns of `parts` in order (for rows whose
+    /// columns depend on the statement, which their caller decodes with
+    /// [`Row::next`], [`Row::optional`] and [`Row::seek`]).
+    pub fn of(
         result: &'a QueryResult,
-        columns: &'static [&'static str],
-        joined: [&'static [&'static str]; 2],
-        trailing: &'static [&'static str],
+        parts: &'a [&'static [&'static str]],
     ) -> Result<Self, DbErr> {
         let row = Self {
             row: Self::read(result)?,
-            columns,
-            joined,
-            trailing,
+            parts,
             next: Cell::new(0),
         };
         row.check_width()?;
@@ -238,13 +151,7 @@ impl<'a> Row<'a> {
             Backend::Postgres(row) => row.len(),
             Backend::Sqlite(row) => row.len(),
         };
-        let expected = self.columns.len()
-            + self
-                .joined
-                .iter()
-                .map(|columns| columns.len())
-                .sum::<usize>()
-            + self.trailing.len();
+        let expected: usize = self.parts.iter().map(|columns| columns.len()).sum();
         if width != expected {
             let names: Vec<&str> = self.names().collect();
             return Err(DbErr::Type(format!(
@@ -257,11 +164,7 @@ impl<'a> Row<'a> {
 
     /// The names of the columns expected, in order.
     fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.columns
-            .iter()
-            .chain(self.joined.iter().copied().flatten())
-            .chain(self.trailing)
-            .copied()
+        self.parts.iter().copied().flatten().copied()
     }
 
     /// The name column `index` is expected to have.
@@ -269,22 +172,23 @@ impl<'a> Row<'a> {
         self.names().nth(index)
     }
 
+    /// Moves to the first column of part `part` (the parts of a row holding
+    /// one of several tables' columns, NULL in the others').
+    pub fn seek(&self, part: usize) {
+        let first = self
+            .parts
+            .iter()
+            .take(part)
+            .map(|columns| columns.len())
+            .sum();
+        self.next.set(first);
+    }
+
     /// The next columns as a row of a left-joined `J`, `None` when the join
     /// found none (its first column is then NULL; a table's first column is
     /// never NULL in a row of its own).
-    fn optional<J: ByPosition>(&self) -> Result<Option<J>, DbErr> {
+    pub fn optional<J: ByPosition>(&self) -> Result<Option<J>, DbErr> {
         if self.next_is_null()? {
-            Ok(None)
-        } else {
-            J::decode(self).map(Some)
-        }
-    }
-
-    /// The next columns as a row of `J` when its first column is not NULL;
-    /// else `None`, the columns passed over (see [`LinkedOneOf`]).
-    fn present<J: ByPosition>(&self) -> Result<Option<J>, DbErr> {
-        if self.next_is_null()? {
-            self.next.set(self.next.get() + J::COLUMNS.len());
             Ok(None)
         } else {
             J::decode(self).map(Some)

@@ -14,6 +14,7 @@ use entity::{
 use crate::{
     accountability::updates,
     catalog::{
+        links,
         lookups::{self, Translated},
         pagination::Page,
     },
@@ -178,13 +179,6 @@ batch_key!(
     }
 );
 batch_key!(
-    /// A commitment's lead and supporting institutions with their names, in
-    /// one statement (see [`TranslatedInstitution`]).
-    InstitutionsOfCommitment => lookups::CommitmentInstitutions, |db, ids| {
-        lookups::institutions_of(db, ids)
-    }
-);
-batch_key!(
     /// An action plan with its country and its titles, in one statement
     /// (see [`TranslatedInstitution`]).
     PlanInCountry => lookups::PlanInCountry, |db, ids| {
@@ -203,16 +197,16 @@ batch_key!(PolicyAreasOfCommitment => Vec<policy_area::Model>, |db, ids| {
     lookups::policy_areas_of(db, ids)
 });
 /// Several of a commitment's linked lists (policy areas, focal points,
-/// related commitments) in one statement (see [`lookups::links_of`]); the
+/// related commitments) in one statement (see [`links::links_of`]); the
 /// prefetch keeps each list under its own key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LinksOfCommitment {
     pub commitment_id: i64,
-    pub wanted: lookups::LinkedLists,
+    pub wanted: links::LinkedLists,
 }
 
 impl Loader<LinksOfCommitment> for CatalogLoader {
-    type Value = lookups::CommitmentLinks;
+    type Value = links::CommitmentLinks;
     type Error = async_graphql::Error;
 
     async fn load(
@@ -220,7 +214,7 @@ impl Loader<LinksOfCommitment> for CatalogLoader {
         keys: &[LinksOfCommitment],
     ) -> Result<HashMap<LinksOfCommitment, Self::Value>, Self::Error> {
         // A prefetch asks the same lists for all its keys: one read each.
-        let mut by_lists: HashMap<lookups::LinkedLists, Vec<i64>> = HashMap::new();
+        let mut by_lists: HashMap<links::LinkedLists, Vec<i64>> = HashMap::new();
         for key in keys {
             by_lists
                 .entry(key.wanted)
@@ -229,7 +223,7 @@ impl Loader<LinksOfCommitment> for CatalogLoader {
         }
         let mut answered = HashMap::with_capacity(keys.len());
         for (wanted, ids) in by_lists {
-            let found = lookups::links_of(&self.db, &ids, wanted)
+            let found = links::links_of(&self.db, &ids, wanted)
                 .await
                 .map_err(|err| err.extend())?;
             answered.extend(found.into_iter().map(|(commitment_id, links)| {

@@ -20,12 +20,16 @@ use std::{
 
 use async_graphql::{Lookahead, Result, dataloader::Loader};
 use entity::{
-    action_plan, commitment, commitment_translation, country, focal_point, institution, milestone,
+    action_plan, action_plan_translation, commitment, commitment_translation, country, focal_point,
+    institution, institution_translation, milestone, milestone_translation, policy_area,
 };
 use futures_util::{future::BoxFuture, try_join};
 
 use super::{RequestLoader, feedback::SharedCount, loaders::*};
-use crate::catalog::lookups::{LinkedLists, Translated};
+use crate::catalog::{
+    links::{CommitmentLinks, LinkedLists},
+    lookups::{CommitmentInstitutions, Translated},
+};
 
 /// Reads `keys` now and keeps what was found in the request's cache, where
 /// the items' own resolvers find it.
@@ -98,33 +102,6 @@ async fn translated_institutions(loader: &RequestLoader, ids: Vec<i64>) -> Resul
         |key| InstitutionTranslations(key.0),
     )
     .await;
-    Ok(())
-}
-
-/// The lead and supporting institutions of commitments `ids` with their
-/// names, in one statement, kept where their resolvers look for them.
-async fn lead_and_supporting_institutions(loader: &RequestLoader, ids: &[i64]) -> Result<()> {
-    let found = read(loader, ids.iter().copied().map(InstitutionsOfCommitment)).await?;
-    let mut institutions = Vec::new();
-    let mut supporting = Vec::with_capacity(found.len());
-    for (InstitutionsOfCommitment(commitment_id), found) in found {
-        let rows = found
-            .supporting
-            .iter()
-            .map(|(row, _)| row.clone())
-            .collect();
-        supporting.push((SupportInstitutionsOfCommitment(commitment_id), rows));
-        institutions.extend(found.lead.into_iter().chain(found.supporting));
-    }
-    let mut names = Vec::with_capacity(institutions.len());
-    let mut rows = Vec::with_capacity(institutions.len());
-    for (row, translations) in institutions {
-        names.push((InstitutionTranslations(row.id), Texts::from(translations)));
-        rows.push((InstitutionById(row.id), row));
-    }
-    loader.feed_many(names).await;
-    loader.feed_many(rows).await;
-    loader.feed_many(supporting).await;
     Ok(())
 }
 
@@ -234,15 +211,18 @@ fn below_commitments<'a>(
             }
             Result::<()>::Ok(())
         };
-        // Both the lead institutions and the supporting ones' names: one
-        // statement. Otherwise the lead institutions, and the supporting
-        // ones' names, are read together once the supporting ones are known.
+        // Several of what a commitment links to: one statement (see
+        // `links`); the parts below then read nothing of their own.
+        let wanted = wanted_links(look);
+        let together = wanted.count() > 1;
+        // The lead institutions, or the supporting ones (both are read
+        // together), with their names.
         let institutions = async {
+            if together {
+                return Ok(());
+            }
             let support = look.field("supportInstitutions");
             let lead = look.field("leadInstitution");
-            if lead.exists() && any(&support, INSTITUTION_TEXTS) {
-                return lead_and_supporting_institutions(loader, ids).await;
-            }
             let mut with_names = Vec::new();
             if support.exists() {
                 let found = fetch(
@@ -261,7 +241,7 @@ fn below_commitments<'a>(
         };
         let milestone_list = async {
             let milestone_look = look.field("milestones");
-            if milestone_look.exists() {
+            if milestone_look.exists() && !together {
                 let found = if any(&milestone_look, MILESTONE_TEXTS) {
                     translated_milestones(loader, ids).await?
                 } else {
@@ -275,10 +255,16 @@ fn below_commitments<'a>(
             }
             Result::<()>::Ok(())
         };
-        let links = linked_lists(loader, ids, look);
+        let links = async {
+            if together {
+                links_together(loader, ids, wanted, look).await
+            } else {
+                links_apart(loader, ids, wanted, look).await
+            }
+        };
         let plan = async {
             let plan = look.field("actionPlan");
-            if plan.exists() {
+            if plan.exists() && !together {
                 let plan_ids = distinct(rows.iter().map(|row| row.action_plan_id));
                 if any(&plan, ACTION_PLAN_TEXTS) && plan.field("country").exists() {
                     plans_in_countries(loader, plan_ids, &plan).await?;
@@ -338,40 +324,30 @@ fn below_commitments<'a>(
     })
 }
 
-/// The policy areas, focal points and related commitments of commitments
-/// `ids` that `look`, their selection, asks, and what it asks below them:
-/// two or three of the lists in one statement.
-async fn linked_lists(loader: &RequestLoader, ids: &[i64], look: &Lookahead<'_>) -> Result<()> {
-    let (areas, focal, related) = (
-        look.field("policyAreas"),
-        look.field("focalPoints"),
-        look.field("relatedCommitments"),
-    );
-    let wanted = LinkedLists {
-        policy_areas: areas.exists(),
-        focal_points: focal.exists(),
-        related: related.exists(),
-    };
-    let (focal_rows, related_rows) = if wanted.count() > 1 {
-        links_together(loader, ids, wanted).await?
-    } else {
-        links_apart(loader, ids, wanted).await?
-    };
-    try_join!(
-        focal_points(loader, focal_rows, focal),
-        commitments(loader, related_rows, related)
-    )?;
-    Ok(())
+/// What `look`, a commitment's selection, asks of what it links to.
+fn wanted_links(look: &Lookahead<'_>) -> LinkedLists {
+    LinkedLists {
+        policy_areas: look.field("policyAreas").exists(),
+        focal_points: look.field("focalPoints").exists(),
+        related: look.field("relatedCommitments").exists(),
+        lead_institution: look.field("leadInstitution").exists(),
+        support_institutions: look.field("supportInstitutions").exists(),
+        milestones: look.field("milestones").exists(),
+        action_plan: look.field("actionPlan").exists(),
+    }
 }
 
-/// The `wanted` lists of commitments `ids`, each read on its own (one at
-/// most, see [`linked_lists`]); the focal points and related commitments
-/// found.
+/// The policy areas, focal points and related commitments of commitments
+/// `ids` that are `wanted`, each read on its own (one at most, see
+/// [`below_commitments`]; the institutions, milestones and plans read
+/// apart have their own reads there), then what `look`, their selection,
+/// asks below them.
 async fn links_apart(
     loader: &RequestLoader,
     ids: &[i64],
     wanted: LinkedLists,
-) -> Result<(Vec<focal_point::Model>, Vec<commitment::Model>)> {
+    look: &Lookahead<'_>,
+) -> Result<()> {
     if wanted.policy_areas {
         fetch(loader, ids.iter().copied().map(PolicyAreasOfCommitment)).await?;
     }
@@ -385,44 +361,153 @@ async fn links_apart(
         let found = fetch(loader, ids.iter().copied().map(RelatedCommitmentsOf)).await?;
         related_rows.extend(found.into_values().flatten());
     }
-    Ok((focal_rows, related_rows))
+    try_join!(
+        focal_points(loader, focal_rows, look.field("focalPoints")),
+        commitments(loader, related_rows, look.field("relatedCommitments"))
+    )?;
+    Ok(())
 }
 
-/// The `wanted` lists of commitments `ids` in one statement, kept under
-/// each list's own key; the focal points and related commitments found.
+/// What commitments `ids` link to that is `wanted`, in one statement, kept
+/// under the keys their resolvers look for; then what `look`, their
+/// selection, asks below it.
 async fn links_together(
     loader: &RequestLoader,
     ids: &[i64],
     wanted: LinkedLists,
-) -> Result<(Vec<focal_point::Model>, Vec<commitment::Model>)> {
+    look: &Lookahead<'_>,
+) -> Result<()> {
     let keys = ids.iter().map(|&commitment_id| LinksOfCommitment {
         commitment_id,
         wanted,
     });
     let found = read(loader, keys).await?;
-    let (mut area_lists, mut focal_lists, mut related_lists) = (
-        Vec::with_capacity(found.len()),
-        Vec::with_capacity(found.len()),
-        Vec::with_capacity(found.len()),
-    );
-    let (mut focal_rows, mut related_rows) = (Vec::new(), Vec::new());
+    let mut kept = KeptLinks::default();
     for (LinksOfCommitment { commitment_id, .. }, links) in found {
-        if wanted.policy_areas {
-            area_lists.push((PolicyAreasOfCommitment(commitment_id), links.policy_areas));
-        }
-        if wanted.focal_points {
-            focal_rows.extend(links.focal_points.iter().cloned());
-            focal_lists.push((FocalPointsOfCommitment(commitment_id), links.focal_points));
-        }
-        if wanted.related {
-            related_rows.extend(links.related.iter().cloned());
-            related_lists.push((RelatedCommitmentsOf(commitment_id), links.related));
-        }
+        kept.add(commitment_id, links, wanted);
     }
+    let KeptLinks {
+        area_lists,
+        focal_lists,
+        related_lists,
+        supporting_lists,
+        institutions,
+        institution_names,
+        milestone_lists,
+        milestone_texts,
+        plans,
+        plan_titles,
+        countries: country_rows,
+    } = kept;
+    let focal_rows = focal_lists
+        .iter()
+        .flat_map(|(_, rows)| rows.clone())
+        .collect();
+    let related_rows = related_lists
+        .iter()
+        .flat_map(|(_, rows)| rows.clone())
+        .collect();
+    let milestone_rows = milestone_lists
+        .iter()
+        .flat_map(|(_, rows)| rows.clone())
+        .collect();
+    let found_countries = country_rows.iter().map(|(_, row)| row.clone()).collect();
     loader.feed_many(area_lists).await;
     loader.feed_many(focal_lists).await;
     loader.feed_many(related_lists).await;
-    Ok((focal_rows, related_rows))
+    loader.feed_many(institution_names).await;
+    loader.feed_many(institutions).await;
+    loader.feed_many(supporting_lists).await;
+    loader.feed_many(milestone_texts).await;
+    loader.feed_many(milestone_lists).await;
+    loader.feed_many(plan_titles).await;
+    loader.feed_many(country_rows).await;
+    loader.feed_many(plans).await;
+    let milestone_look = look.field("milestones");
+    try_join!(
+        focal_points(loader, focal_rows, look.field("focalPoints")),
+        commitments(loader, related_rows, look.field("relatedCommitments")),
+        milestone_parents(loader, milestone_rows, &milestone_look),
+        countries(
+            loader,
+            found_countries,
+            look.field("actionPlan").field("country")
+        ),
+    )?;
+    Ok(())
+}
+
+/// What [`links_together`] keeps, under the keys the resolvers look for.
+#[derive(Default)]
+struct KeptLinks {
+    area_lists: Vec<(PolicyAreasOfCommitment, Vec<policy_area::Model>)>,
+    focal_lists: Vec<(FocalPointsOfCommitment, Vec<focal_point::Model>)>,
+    related_lists: Vec<(RelatedCommitmentsOf, Vec<commitment::Model>)>,
+    supporting_lists: Vec<(SupportInstitutionsOfCommitment, Vec<institution::Model>)>,
+    institutions: Vec<(InstitutionById, institution::Model)>,
+    institution_names: Vec<(
+        InstitutionTranslations,
+        Texts<institution_translation::Model>,
+    )>,
+    milestone_lists: Vec<(MilestonesOfCommitment, Vec<milestone::Model>)>,
+    milestone_texts: Vec<(MilestoneTranslations, Texts<milestone_translation::Model>)>,
+    plans: Vec<(ActionPlanById, action_plan::Model)>,
+    plan_titles: Vec<(
+        ActionPlanTranslations,
+        Texts<action_plan_translation::Model>,
+    )>,
+    countries: Vec<(CountryById, country::Model)>,
+}
+
+impl KeptLinks {
+    /// Keeps what commitment `id` links to, each list that was `wanted`
+    /// (empty or not: "none" is an answer).
+    fn add(&mut self, id: i64, links: CommitmentLinks, wanted: LinkedLists) {
+        if wanted.policy_areas {
+            self.area_lists
+                .push((PolicyAreasOfCommitment(id), links.policy_areas));
+        }
+        if wanted.focal_points {
+            self.focal_lists
+                .push((FocalPointsOfCommitment(id), links.focal_points));
+        }
+        if wanted.related {
+            self.related_lists
+                .push((RelatedCommitmentsOf(id), links.related));
+        }
+        if wanted.support_institutions {
+            let rows = links
+                .institutions
+                .supporting
+                .iter()
+                .map(|(row, _)| row.clone())
+                .collect();
+            self.supporting_lists
+                .push((SupportInstitutionsOfCommitment(id), rows));
+        }
+        let CommitmentInstitutions { lead, supporting } = links.institutions;
+        for (row, names) in lead.into_iter().chain(supporting) {
+            self.institution_names
+                .push((InstitutionTranslations(row.id), Texts::from(names)));
+            self.institutions.push((InstitutionById(row.id), row));
+        }
+        if wanted.milestones {
+            let mut list = Vec::with_capacity(links.milestones.len());
+            for (row, texts) in links.milestones {
+                self.milestone_texts
+                    .push((MilestoneTranslations(row.id), Texts::from(texts)));
+                list.push(row);
+            }
+            self.milestone_lists
+                .push((MilestonesOfCommitment(id), list));
+        }
+        if let Some((plan, country, titles)) = links.action_plan {
+            self.plan_titles
+                .push((ActionPlanTranslations(plan.id), Texts::from(titles)));
+            self.countries.push((CountryById(country.id), country));
+            self.plans.push((ActionPlanById(plan.id), plan));
+        }
+    }
 }
 
 /// The comments of commitments `ids` counted by kind and awaiting a

@@ -1,0 +1,658 @@
+//! What a commitment links to, read in one statement: its policy areas,
+//! focal points, related commitments, lead and supporting institutions
+//! (with their names), milestones (with their texts) and action plan (with
+//! its country and titles).
+//!
+//! Each of these was a statement of its own: a round trip, and for
+//! PostgreSQL a transaction and an executor start, where running the read
+//! itself takes 10–20 µs. A query asking several of them (a commitment's
+//! page asks them all) now costs one. Each is read as before, by its own
+//! indexed joins, as one arm of a `UNION ALL`; every arm selects the
+//! columns of every table the query reads, NULL but for its own tables',
+//! behind two tags: the kind of row and the commitment it was read for.
+//! Only the tables of the parts asked are selected: PostgreSQL's work
+//! grows with every column of every row, NULL or not (a page of 25
+//! commitments asking two parts cost it 40 % more with every table's
+//! columns selected).
+//!
+//! PostgreSQL gives a column of NULLs in two arms the type text, then
+//! refuses a third arm's bigint there. The first arm therefore selects
+//! every table's real columns and finds no row: the tables left-joined on
+//! a false condition, which PostgreSQL plans in a tenth of a millisecond
+//! (the same tables cross-joined took 12–30 ms to plan).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, LazyLock},
+};
+
+use entity::{
+    action_plan, action_plan_translation,
+    by_position::{ByPosition, Row},
+    commitment, commitment_focal_point, commitment_policy_area, commitment_relation,
+    commitment_support_institution, country, focal_point, institution, institution_translation,
+    milestone, milestone_translation, policy_area,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, QueryResult, Statement,
+    Value,
+    sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement, UnionType},
+};
+
+use super::lookups::{CommitmentInstitutions, PlanInCountry, Translated};
+use crate::error::AppResult;
+
+/// What [`links_of`] reads of a commitment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LinkedLists {
+    pub policy_areas: bool,
+    pub focal_points: bool,
+    pub related: bool,
+    pub lead_institution: bool,
+    pub support_institutions: bool,
+    pub milestones: bool,
+    pub action_plan: bool,
+}
+
+impl LinkedLists {
+    /// How many of the lists are asked.
+    pub fn count(self) -> usize {
+        [
+            self.policy_areas,
+            self.focal_points,
+            self.related,
+            self.lead_institution,
+            self.support_institutions,
+            self.milestones,
+            self.action_plan,
+        ]
+        .into_iter()
+        .filter(|&wanted| wanted)
+        .count()
+    }
+
+    /// The tables whose columns the statement selects, in order.
+    fn tables(self) -> Vec<Table> {
+        let asked = |table: Table| match table {
+            Table::PolicyArea => self.policy_areas,
+            Table::FocalPoint => self.focal_points,
+            Table::Commitment => self.related,
+            Table::Institution | Table::InstitutionName => {
+                self.lead_institution || self.support_institutions
+            }
+            Table::Milestone | Table::MilestoneText => self.milestones,
+            Table::ActionPlan | Table::Country | Table::ActionPlanTitle => self.action_plan,
+        };
+        ALL_TABLES
+            .into_iter()
+            .filter(|&table| asked(table))
+            .collect()
+    }
+}
+
+/// What a commitment links to, ordered as the reads of each alone order
+/// it (policy areas by name, focal points by id, related commitments by
+/// code, supporting institutions by id, milestones by position); what was
+/// not asked stays empty.
+#[derive(Clone, Debug, Default)]
+pub struct CommitmentLinks {
+    pub policy_areas: Vec<policy_area::Model>,
+    pub focal_points: Vec<focal_point::Model>,
+    pub related: Vec<commitment::Model>,
+    pub institutions: CommitmentInstitutions,
+    pub milestones: Vec<Translated<milestone::Model, milestone_translation::Model>>,
+    pub action_plan: Option<PlanInCountry>,
+}
+
+/// The kinds of rows of [`links_of`], as tagged in its statement.
+const AREA: i64 = 0;
+const FOCAL_POINT: i64 = 1;
+const RELATED: i64 = 2;
+const LEAD: i64 = 3;
+const SUPPORTING: i64 = 4;
+const MILESTONE: i64 = 5;
+const PLAN: i64 = 6;
+
+/// The tables whose columns a row of [`links_of`] may hold, after its tags.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Table {
+    PolicyArea,
+    FocalPoint,
+    Commitment,
+    Institution,
+    InstitutionName,
+    Milestone,
+    MilestoneText,
+    ActionPlan,
+    Country,
+    ActionPlanTitle,
+}
+
+/// A row of [`links_of`].
+enum Linked {
+    Area(policy_area::Model),
+    FocalPoint(focal_point::Model),
+    Related(commitment::Model),
+    Lead(institution::Model, Option<institution_translation::Model>),
+    Supporting(institution::Model, Option<institution_translation::Model>),
+    Milestone(milestone::Model, Option<milestone_translation::Model>),
+    Plan(
+        action_plan::Model,
+        country::Model,
+        Option<action_plan_translation::Model>,
+    ),
+}
+
+/// The names the tags of a row are selected as: its kind, and the id of the
+/// commitment it was read for.
+const KIND: &str = "kind";
+const OWNER: &str = "owner";
+
+impl Table {
+    fn name(self) -> DynIden {
+        match self {
+            Self::PolicyArea => policy_area::Entity.into_iden(),
+            Self::FocalPoint => focal_point::Entity.into_iden(),
+            Self::Commitment => commitment::Entity.into_iden(),
+            Self::Institution => institution::Entity.into_iden(),
+            Self::InstitutionName => institution_translation::Entity.into_iden(),
+            Self::Milestone => milestone::Entity.into_iden(),
+            Self::MilestoneText => milestone_translation::Entity.into_iden(),
+            Self::ActionPlan => action_plan::Entity.into_iden(),
+            Self::Country => country::Entity.into_iden(),
+            Self::ActionPlanTitle => action_plan_translation::Entity.into_iden(),
+        }
+    }
+
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            Self::PolicyArea => policy_area::Model::COLUMNS,
+            Self::FocalPoint => focal_point::Model::COLUMNS,
+            Self::Commitment => commitment::Model::COLUMNS,
+            Self::Institution => institution::Model::COLUMNS,
+            Self::InstitutionName => institution_translation::Model::COLUMNS,
+            Self::Milestone => milestone::Model::COLUMNS,
+            Self::MilestoneText => milestone_translation::Model::COLUMNS,
+            Self::ActionPlan => action_plan::Model::COLUMNS,
+            Self::Country => country::Model::COLUMNS,
+            Self::ActionPlanTitle => action_plan_translation::Model::COLUMNS,
+        }
+    }
+}
+
+/// The columns of the statement's rows: the tags, then the tables'.
+struct Layout {
+    tables: Vec<Table>,
+    parts: Vec<&'static [&'static str]>,
+}
+
+impl Layout {
+    fn of(wanted: LinkedLists) -> Self {
+        let tables = wanted.tables();
+        let tags: &'static [&'static str] = &[KIND, OWNER];
+        let parts = std::iter::once(tags)
+            .chain(tables.iter().map(|table| table.columns()))
+            .collect();
+        Self { tables, parts }
+    }
+
+    /// A row: the commitment it was read for, and what it holds (`None`
+    /// when its own table's columns are NULL, a join that found nothing).
+    fn decode(&self, result: &QueryResult) -> Result<(i64, Option<Linked>), DbErr> {
+        let row = Row::of(result, &self.parts)?;
+        let kind: i64 = row.next()?;
+        let owner: i64 = row.next()?;
+        let at = |table: Table| match self.tables.iter().position(|&own| own == table) {
+            Some(place) => {
+                row.seek(place + 1);
+                Ok(())
+            }
+            None => Err(DbErr::Type(format!(
+                "a commitment's links: a row of kind {kind} where its table is not read"
+            ))),
+        };
+        let found = match kind {
+            AREA => {
+                at(Table::PolicyArea)?;
+                row.optional()?.map(Linked::Area)
+            }
+            FOCAL_POINT => {
+                at(Table::FocalPoint)?;
+                row.optional()?.map(Linked::FocalPoint)
+            }
+            RELATED => {
+                at(Table::Commitment)?;
+                row.optional()?.map(Linked::Related)
+            }
+            LEAD | SUPPORTING => {
+                at(Table::Institution)?;
+                match row.optional()? {
+                    None => None,
+                    Some(institution) => {
+                        let name = row.optional()?;
+                        Some(if kind == LEAD {
+                            Linked::Lead(institution, name)
+                        } else {
+                            Linked::Supporting(institution, name)
+                        })
+                    }
+                }
+            }
+            MILESTONE => {
+                at(Table::Milestone)?;
+                match row.optional()? {
+                    None => None,
+                    Some(milestone) => Some(Linked::Milestone(milestone, row.optional()?)),
+                }
+            }
+            PLAN => {
+                at(Table::ActionPlan)?;
+                match (row.optional()?, row.optional()?) {
+                    (Some(plan), Some(country)) => {
+                        Some(Linked::Plan(plan, country, row.optional()?))
+                    }
+                    _ => None,
+                }
+            }
+            other => {
+                return Err(DbErr::Type(format!(
+                    "a commitment's links: no kind {other}"
+                )));
+            }
+        };
+        Ok((owner, found))
+    }
+}
+
+/// The `wanted` links of commitments `ids` in one statement (see the
+/// module's comment). Every id gets an entry.
+pub async fn links_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    wanted: LinkedLists,
+) -> AppResult<HashMap<i64, CommitmentLinks>> {
+    let mut found: HashMap<i64, CommitmentLinks> = ids
+        .iter()
+        .map(|&id| (id, CommitmentLinks::default()))
+        .collect();
+    if ids.is_empty() || wanted.count() == 0 {
+        return Ok(found);
+    }
+    let statement = built(db.get_database_backend(), ids, wanted);
+    let layout = Layout::of(wanted);
+    for result in db.query_all_raw(statement).await? {
+        let (owner, row) = layout.decode(&result)?;
+        let (Some(row), Some(links)) = (row, found.get_mut(&owner)) else {
+            continue;
+        };
+        match row {
+            Linked::Area(area) => links.policy_areas.push(area),
+            Linked::FocalPoint(focal_point) => links.focal_points.push(focal_point),
+            Linked::Related(related) => links.related.push(related),
+            Linked::Lead(institution, name) => {
+                let lead = links
+                    .institutions
+                    .lead
+                    .get_or_insert_with(|| (institution, Vec::new()));
+                lead.1.extend(name);
+            }
+            Linked::Supporting(institution, name) => {
+                add_translated(
+                    &mut links.institutions.supporting,
+                    institution,
+                    name,
+                    |row| row.id,
+                );
+            }
+            Linked::Milestone(milestone, text) => {
+                add_translated(&mut links.milestones, milestone, text, |row| row.id);
+            }
+            Linked::Plan(plan, country, title) => {
+                let plan = links
+                    .action_plan
+                    .get_or_insert_with(|| (plan, country, Vec::new()));
+                plan.2.extend(title);
+            }
+        }
+    }
+    for links in found.values_mut() {
+        links.policy_areas.sort_by(|a, b| a.name.cmp(&b.name));
+        links.focal_points.sort_by_key(|focal_point| focal_point.id);
+        links.related.sort_by(|a, b| a.code.cmp(&b.code));
+        links.institutions.supporting.sort_by_key(|(row, _)| row.id);
+        links
+            .milestones
+            .sort_by_key(|(row, _)| (row.position, row.id));
+    }
+    Ok(found)
+}
+
+/// Adds `translation` to `row` in `rows`, `row` first when it is not there
+/// (a row comes once per translation).
+fn add_translated<R, T>(
+    rows: &mut Vec<Translated<R, T>>,
+    row: R,
+    translation: Option<T>,
+    id_of: impl Fn(&R) -> i64,
+) {
+    let id = id_of(&row);
+    let position = match rows.iter().position(|(known, _)| id_of(known) == id) {
+        Some(position) => position,
+        None => {
+            rows.push((row, Vec::new()));
+            rows.len() - 1
+        }
+    };
+    if let Some(((_, translations), translation)) = rows.get_mut(position).zip(translation) {
+        translations.push(translation);
+    }
+}
+
+/// The texts of [`statement`] by database (PostgreSQL or not), lists
+/// wanted and number of ids, each built once: building one, some 500
+/// expressions written out, was a twentieth of the server's work for a
+/// commitment's page.
+static TEXTS: LazyLock<moka::sync::Cache<(bool, LinkedLists, usize), Arc<str>>> =
+    LazyLock::new(|| moka::sync::Cache::new(256));
+
+/// [`statement`] for `backend`, its text built once (see [`TEXTS`]).
+fn built(backend: DbBackend, ids: &[i64], wanted: LinkedLists) -> Statement {
+    let key = (backend == DbBackend::Postgres, wanted, ids.len());
+    let sql = TEXTS.get_with(key, || {
+        Arc::from(backend.build(&statement(ids, wanted)).sql)
+    });
+    // The ids are the statement's only values, once per arm of a list
+    // wanted, in the arms' order.
+    let values = (0..wanted.count())
+        .flat_map(|_| ids.iter().map(|&id| Value::from(id)))
+        .collect::<Vec<_>>();
+    Statement::from_sql_and_values(backend, sql.to_string(), values)
+}
+
+/// The statement of [`links_of`]: the typing arm, then one arm per list
+/// wanted.
+fn statement(ids: &[i64], wanted: LinkedLists) -> SelectStatement {
+    let tables = wanted.tables();
+    let tables = &tables;
+    let mut union = typing_arm(tables);
+    let ids = || ids.iter().copied();
+    if wanted.policy_areas {
+        let mut arm = arm(
+            AREA,
+            commitment_policy_area::Column::CommitmentId,
+            &[Table::PolicyArea],
+            tables,
+        );
+        arm.from(commitment_policy_area::Entity)
+            .inner_join(
+                policy_area::Entity,
+                Expr::col((policy_area::Entity, policy_area::Column::Id)).equals((
+                    commitment_policy_area::Entity,
+                    commitment_policy_area::Column::PolicyAreaId,
+                )),
+            )
+            .and_where(commitment_policy_area::Column::CommitmentId.is_in(ids()));
+        union.union(UnionType::All, arm);
+    }
+    if wanted.focal_points {
+        let mut arm = arm(
+            FOCAL_POINT,
+            commitment_focal_point::Column::CommitmentId,
+            &[Table::FocalPoint],
+            tables,
+        );
+        arm.from(commitment_focal_point::Entity)
+            .inner_join(
+                focal_point::Entity,
+                Expr::col((focal_point::Entity, focal_point::Column::Id)).equals((
+                    commitment_focal_point::Entity,
+                    commitment_focal_point::Column::FocalPointId,
+                )),
+            )
+            .and_where(commitment_focal_point::Column::CommitmentId.is_in(ids()));
+        union.union(UnionType::All, arm);
+    }
+    if wanted.related {
+        let mut arm = arm(
+            RELATED,
+            commitment_relation::Column::CommitmentId,
+            &[Table::Commitment],
+            tables,
+        );
+        arm.from(commitment_relation::Entity)
+            .inner_join(
+                commitment::Entity,
+                Expr::col((commitment::Entity, commitment::Column::Id)).equals((
+                    commitment_relation::Entity,
+                    commitment_relation::Column::RelatedCommitmentId,
+                )),
+            )
+            .and_where(commitment_relation::Column::CommitmentId.is_in(ids()));
+        union.union(UnionType::All, arm);
+    }
+    let institutions = &[Table::Institution, Table::InstitutionName];
+    if wanted.lead_institution {
+        let mut arm = arm(LEAD, commitment::Column::Id, institutions, tables);
+        arm.from(commitment::Entity)
+            .inner_join(
+                institution::Entity,
+                Expr::col((institution::Entity, institution::Column::Id))
+                    .equals((commitment::Entity, commitment::Column::LeadInstitutionId)),
+            )
+            .and_where(commitment::Column::Id.is_in(ids()));
+        union.union(UnionType::All, with_names(arm));
+    }
+    if wanted.support_institutions {
+        let mut arm = arm(
+            SUPPORTING,
+            commitment_support_institution::Column::CommitmentId,
+            institutions,
+            tables,
+        );
+        arm.from(commitment_support_institution::Entity)
+            .inner_join(
+                institution::Entity,
+                Expr::col((institution::Entity, institution::Column::Id)).equals((
+                    commitment_support_institution::Entity,
+                    commitment_support_institution::Column::InstitutionId,
+                )),
+            )
+            .and_where(commitment_support_institution::Column::CommitmentId.is_in(ids()));
+        union.union(UnionType::All, with_names(arm));
+    }
+    if wanted.milestones {
+        let mut arm = arm(
+            MILESTONE,
+            milestone::Column::CommitmentId,
+            &[Table::Milestone, Table::MilestoneText],
+            tables,
+        );
+        arm.from(milestone::Entity)
+            .left_join(
+                milestone_translation::Entity,
+                Expr::col((
+                    milestone_translation::Entity,
+                    milestone_translation::Column::MilestoneId,
+                ))
+                .equals((milestone::Entity, milestone::Column::Id)),
+            )
+            .and_where(milestone::Column::CommitmentId.is_in(ids()));
+        union.union(UnionType::All, arm);
+    }
+    if wanted.action_plan {
+        let mut arm = arm(
+            PLAN,
+            commitment::Column::Id,
+            &[Table::ActionPlan, Table::Country, Table::ActionPlanTitle],
+            tables,
+        );
+        arm.from(commitment::Entity)
+            .inner_join(
+                action_plan::Entity,
+                Expr::col((action_plan::Entity, action_plan::Column::Id))
+                    .equals((commitment::Entity, commitment::Column::ActionPlanId)),
+            )
+            .inner_join(
+                country::Entity,
+                Expr::col((country::Entity, country::Column::Id))
+                    .equals((action_plan::Entity, action_plan::Column::CountryId)),
+            )
+            .left_join(
+                action_plan_translation::Entity,
+                Expr::col((
+                    action_plan_translation::Entity,
+                    action_plan_translation::Column::ActionPlanId,
+                ))
+                .equals((action_plan::Entity, action_plan::Column::Id)),
+            )
+            .and_where(commitment::Column::Id.is_in(ids()));
+        union.union(UnionType::All, arm);
+    }
+    union
+}
+
+/// The first arm: the own columns of the `tables` read, which give the
+/// union's columns their types, and no row.
+fn typing_arm(tables: &[Table]) -> SelectStatement {
+    let never = || Expr::cust("1 = 0");
+    let mut arm = Query::select();
+    arm.expr_as(bigint(-1), Alias::new(KIND))
+        .expr_as(bigint(0), Alias::new(OWNER));
+    select_columns(&mut arm, tables, tables);
+    for (place, &table) in tables.iter().enumerate() {
+        let name = table.name();
+        if place == 0 {
+            arm.from(name);
+        } else {
+            arm.left_join(name, never());
+        }
+    }
+    arm.and_where(never());
+    arm
+}
+
+const ALL_TABLES: [Table; 10] = [
+    Table::PolicyArea,
+    Table::FocalPoint,
+    Table::Commitment,
+    Table::Institution,
+    Table::InstitutionName,
+    Table::Milestone,
+    Table::MilestoneText,
+    Table::ActionPlan,
+    Table::Country,
+    Table::ActionPlanTitle,
+];
+
+/// An arm of rows of `kind`, read for the commitment in `owner`, holding the
+/// columns of its `own` tables among the `tables` read (its `FROM` and
+/// joins are the caller's).
+fn arm(kind: i64, owner: impl ColumnTrait, own: &[Table], tables: &[Table]) -> SelectStatement {
+    let mut arm = Query::select();
+    arm.expr(bigint(kind))
+        .expr(Expr::col(owner.as_column_ref()));
+    select_columns(&mut arm, own, tables);
+    arm
+}
+
+/// Joins (left) the names of the arm's institutions.
+fn with_names(mut arm: SelectStatement) -> SelectStatement {
+    arm.left_join(
+        institution_translation::Entity,
+        Expr::col((
+            institution_translation::Entity,
+            institution_translation::Column::InstitutionId,
+        ))
+        .equals((institution::Entity, institution::Column::Id)),
+    );
+    arm
+}
+
+/// Selects, for each of the `tables` read in turn, its columns if it is
+/// one of `own`, else as many NULLs.
+fn select_columns(arm: &mut SelectStatement, own: &[Table], tables: &[Table]) {
+    for &table in tables {
+        let asked = own.contains(&table);
+        match table {
+            Table::PolicyArea => columns::<policy_area::Entity>(arm, asked),
+            Table::FocalPoint => columns::<focal_point::Entity>(arm, asked),
+            Table::Commitment => columns::<commitment::Entity>(arm, asked),
+            Table::Institution => columns::<institution::Entity>(arm, asked),
+            Table::InstitutionName => columns::<institution_translation::Entity>(arm, asked),
+            Table::Milestone => columns::<milestone::Entity>(arm, asked),
+            Table::MilestoneText => columns::<milestone_translation::Entity>(arm, asked),
+            Table::ActionPlan => columns::<action_plan::Entity>(arm, asked),
+            Table::Country => columns::<country::Entity>(arm, asked),
+            Table::ActionPlanTitle => columns::<action_plan_translation::Entity>(arm, asked),
+        }
+    }
+}
+
+/// `T`'s columns, or as many NULLs.
+fn columns<T: EntityTrait>(arm: &mut SelectStatement, own: bool)
+where
+    T::Model: ByPosition,
+{
+    if own {
+        arm.exprs(T::Column::iter().map(|column| Expr::col((T::default(), column))));
+    } else {
+        arm.exprs(T::Model::COLUMNS.iter().map(|_| Expr::cust("NULL")));
+    }
+}
+
+/// `value` as a 64-bit integer on both databases (a bare literal is a 32-bit
+/// integer to PostgreSQL, which the tags' decoding would misread).
+fn bigint(value: i64) -> Expr {
+    Expr::cust(format!("CAST({value} AS BIGINT)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every list and pair of lists, and all of them.
+    fn some_wanted() -> Vec<LinkedLists> {
+        let one = |index: usize| {
+            let mut flags = [false; 7];
+            flags[index] = true;
+            flags
+        };
+        let mut all = Vec::new();
+        for first in 0..7 {
+            all.push(one(first));
+            for second in first + 1..7 {
+                let mut flags = one(first);
+                flags[second] = true;
+                all.push(flags);
+            }
+        }
+        all.push([true; 7]);
+        all.into_iter()
+            .map(|flags| LinkedLists {
+                policy_areas: flags[0],
+                focal_points: flags[1],
+                related: flags[2],
+                lead_institution: flags[3],
+                support_institutions: flags[4],
+                milestones: flags[5],
+                action_plan: flags[6],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_kept_text_gets_the_values_a_statement_built_afresh_has() {
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            for wanted in some_wanted() {
+                // The text is kept by number of ids: other ids reuse it.
+                built(backend, &[7, 8, 9], wanted);
+                for ids in [vec![1, 2, 3], vec![4], vec![5, 6]] {
+                    let fresh = backend.build(&statement(&ids, wanted));
+                    let kept = built(backend, &ids, wanted);
+                    assert_eq!(kept.sql, fresh.sql, "{wanted:?}");
+                    assert_eq!(kept.values, fresh.values, "{wanted:?} {ids:?}");
+                }
+            }
+        }
+    }
+}
