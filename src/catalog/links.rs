@@ -375,89 +375,76 @@ fn statement(ids: &[i64], wanted: LinkedLists) -> SelectStatement {
     let tables = wanted.tables();
     let tables = &tables;
     let mut union = typing_arm(tables);
-    let ids = || ids.iter().copied();
+    let institutions = &[Table::Institution, Table::InstitutionName];
     if wanted.policy_areas {
-        let mut arm = arm(
-            AREA,
-            commitment_policy_area::Column::CommitmentId,
-            &[Table::PolicyArea],
-            tables,
-        );
-        arm.from(commitment_policy_area::Entity)
-            .inner_join(
-                policy_area::Entity,
-                Expr::col((policy_area::Entity, policy_area::Column::Id)).equals((
-                    commitment_policy_area::Entity,
+        union.union(
+            UnionType::All,
+            pointed_at::<commitment_policy_area::Entity, policy_area::Entity>(
+                AREA,
+                (
+                    commitment_policy_area::Column::CommitmentId,
                     commitment_policy_area::Column::PolicyAreaId,
-                )),
-            )
-            .and_where(commitment_policy_area::Column::CommitmentId.is_in(ids()));
-        union.union(UnionType::All, arm);
+                ),
+                policy_area::Column::Id,
+                ids,
+                (&[Table::PolicyArea], tables),
+            ),
+        );
     }
     if wanted.focal_points {
-        let mut arm = arm(
-            FOCAL_POINT,
-            commitment_focal_point::Column::CommitmentId,
-            &[Table::FocalPoint],
-            tables,
-        );
-        arm.from(commitment_focal_point::Entity)
-            .inner_join(
-                focal_point::Entity,
-                Expr::col((focal_point::Entity, focal_point::Column::Id)).equals((
-                    commitment_focal_point::Entity,
+        union.union(
+            UnionType::All,
+            pointed_at::<commitment_focal_point::Entity, focal_point::Entity>(
+                FOCAL_POINT,
+                (
+                    commitment_focal_point::Column::CommitmentId,
                     commitment_focal_point::Column::FocalPointId,
-                )),
-            )
-            .and_where(commitment_focal_point::Column::CommitmentId.is_in(ids()));
-        union.union(UnionType::All, arm);
+                ),
+                focal_point::Column::Id,
+                ids,
+                (&[Table::FocalPoint], tables),
+            ),
+        );
     }
     if wanted.related {
-        let mut arm = arm(
-            RELATED,
-            commitment_relation::Column::CommitmentId,
-            &[Table::Commitment],
-            tables,
-        );
-        arm.from(commitment_relation::Entity)
-            .inner_join(
-                commitment::Entity,
-                Expr::col((commitment::Entity, commitment::Column::Id)).equals((
-                    commitment_relation::Entity,
+        union.union(
+            UnionType::All,
+            pointed_at::<commitment_relation::Entity, commitment::Entity>(
+                RELATED,
+                (
+                    commitment_relation::Column::CommitmentId,
                     commitment_relation::Column::RelatedCommitmentId,
-                )),
-            )
-            .and_where(commitment_relation::Column::CommitmentId.is_in(ids()));
-        union.union(UnionType::All, arm);
+                ),
+                commitment::Column::Id,
+                ids,
+                (&[Table::Commitment], tables),
+            ),
+        );
     }
-    let institutions = &[Table::Institution, Table::InstitutionName];
     if wanted.lead_institution {
-        let mut arm = arm(LEAD, commitment::Column::Id, institutions, tables);
-        arm.from(commitment::Entity)
-            .inner_join(
-                institution::Entity,
-                Expr::col((institution::Entity, institution::Column::Id))
-                    .equals((commitment::Entity, commitment::Column::LeadInstitutionId)),
-            )
-            .and_where(commitment::Column::Id.is_in(ids()));
+        let arm = pointed_at::<commitment::Entity, institution::Entity>(
+            LEAD,
+            (
+                commitment::Column::Id,
+                commitment::Column::LeadInstitutionId,
+            ),
+            institution::Column::Id,
+            ids,
+            (institutions, tables),
+        );
         union.union(UnionType::All, with_names(arm));
     }
     if wanted.support_institutions {
-        let mut arm = arm(
+        let arm = pointed_at::<commitment_support_institution::Entity, institution::Entity>(
             SUPPORTING,
-            commitment_support_institution::Column::CommitmentId,
-            institutions,
-            tables,
+            (
+                commitment_support_institution::Column::CommitmentId,
+                commitment_support_institution::Column::InstitutionId,
+            ),
+            institution::Column::Id,
+            ids,
+            (institutions, tables),
         );
-        arm.from(commitment_support_institution::Entity)
-            .inner_join(
-                institution::Entity,
-                Expr::col((institution::Entity, institution::Column::Id)).equals((
-                    commitment_support_institution::Entity,
-                    commitment_support_institution::Column::InstitutionId,
-                )),
-            )
-            .and_where(commitment_support_institution::Column::CommitmentId.is_in(ids()));
         union.union(UnionType::All, with_names(arm));
     }
     if wanted.milestones {
@@ -476,7 +463,7 @@ fn statement(ids: &[i64], wanted: LinkedLists) -> SelectStatement {
                 ))
                 .equals((milestone::Entity, milestone::Column::Id)),
             )
-            .and_where(milestone::Column::CommitmentId.is_in(ids()));
+            .and_where(milestone::Column::CommitmentId.is_in(ids.iter().copied()));
         union.union(UnionType::All, arm);
     }
     if wanted.action_plan {
@@ -505,7 +492,7 @@ fn statement(ids: &[i64], wanted: LinkedLists) -> SelectStatement {
                 ))
                 .equals((action_plan::Entity, action_plan::Column::Id)),
             )
-            .and_where(commitment::Column::Id.is_in(ids()));
+            .and_where(commitment::Column::Id.is_in(ids.iter().copied()));
         union.union(UnionType::All, arm);
     }
     union
@@ -552,6 +539,27 @@ fn arm(kind: i64, owner: impl ColumnTrait, own: &[Table], tables: &[Table]) -> S
     arm.expr(bigint(kind))
         .expr(Expr::col(owner.as_column_ref()));
     select_columns(&mut arm, own, tables);
+    arm
+}
+
+/// An arm of rows of `kind`: the rows of `T` (by their `id`) that the rows
+/// of `F` whose `owner` is one of `ids` point at by `pointing` (a link
+/// table's column, or a commitment's own), each read for its owner, holding
+/// the columns of its `own` tables among the `tables` read.
+fn pointed_at<F: EntityTrait, T: EntityTrait>(
+    kind: i64,
+    (owner, pointing): (F::Column, F::Column),
+    id: T::Column,
+    ids: &[i64],
+    (own, tables): (&[Table], &[Table]),
+) -> SelectStatement {
+    let mut arm = arm(kind, owner, own, tables);
+    arm.from(F::default())
+        .inner_join(
+            T::default(),
+            Expr::col((T::default(), id)).equals((F::default(), pointing)),
+        )
+        .and_where(owner.is_in(ids.iter().copied()));
     arm
 }
 
