@@ -112,15 +112,17 @@ enum Backend<'a> {
 pub struct Row<'a> {
     row: Backend<'a>,
     /// The columns selected, in order: a table's, then a joined table's, or
-    /// an id (see [`WithJoined`], [`LinkedFrom`]).
+    /// an id (see [`WithJoined`], [`LinkedFrom`]); none for an unnamed row
+    /// (see [`Row::unnamed`]).
     parts: &'a [&'static [&'static str]],
     next: Cell<usize>,
+    /// Where the columns read next are, when they are not side by side
+    /// (see [`Row::follow`]).
+    places: Cell<Option<&'a [usize]>>,
 }
 
 impl<'a> Row<'a> {
-    /// `result`, holding the columns of `parts` in order (for rows whose
-    /// columns depend on the statement, which their caller decodes with
-    /// [`Row::next`], [`Row::optional`] and [`Row::seek`]).
+    /// `result`, holding the columns of `parts` in order.
     pub fn of(
         result: &'a QueryResult,
         parts: &'a [&'static [&'static str]],
@@ -129,6 +131,7 @@ impl<'a> Row<'a> {
             row: Self::read(result)?,
             parts,
             next: Cell::new(0),
+            places: Cell::new(None),
         };
         row.check_width()?;
         Ok(row)
@@ -146,12 +149,32 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// `result`, holding `width` columns whose names say nothing of what
+    /// they hold: a union's columns, each holding one table's column in
+    /// some rows and another's in others (its caller decodes it with
+    /// [`Row::follow`] and [`Row::optional`]). Debug builds still check
+    /// each column's type.
+    pub fn unnamed(result: &'a QueryResult, width: usize) -> Result<Self, DbErr> {
+        let row = Self {
+            row: Self::read(result)?,
+            parts: &[],
+            next: Cell::new(0),
+            places: Cell::new(None),
+        };
+        row.check_width_is(width)?;
+        Ok(row)
+    }
+
     fn check_width(&self) -> Result<(), DbErr> {
+        let expected: usize = self.parts.iter().map(|columns| columns.len()).sum();
+        self.check_width_is(expected)
+    }
+
+    fn check_width_is(&self, expected: usize) -> Result<(), DbErr> {
         let width = match self.row {
             Backend::Postgres(row) => row.len(),
             Backend::Sqlite(row) => row.len(),
         };
-        let expected: usize = self.parts.iter().map(|columns| columns.len()).sum();
         if width != expected {
             let names: Vec<&str> = self.names().collect();
             return Err(DbErr::Type(format!(
@@ -172,16 +195,28 @@ impl<'a> Row<'a> {
         self.names().nth(index)
     }
 
-    /// Moves to the first column of part `part` (the parts of a row holding
-    /// one of several tables' columns, NULL in the others').
-    pub fn seek(&self, part: usize) {
-        let first = self
-            .parts
-            .iter()
-            .take(part)
-            .map(|columns| columns.len())
-            .sum();
-        self.next.set(first);
+    /// Reads the next columns from `places` (column indexes, counted from
+    /// 0), in order: a table whose columns are spread over the row.
+    pub fn follow(&self, places: &'a [usize]) {
+        self.places.set(Some(places));
+        self.next.set(0);
+    }
+
+    /// Where the next column is, and moves past it when `consume`.
+    fn take_index(&self, consume: bool) -> Result<usize, DbErr> {
+        let next = self.next.get();
+        if consume {
+            self.next.set(next + 1);
+        }
+        match self.places.get() {
+            None => Ok(next),
+            Some(places) => places.get(next).copied().ok_or_else(|| {
+                DbErr::Type(format!(
+                    "rows by position: column {next} read of {} followed",
+                    places.len()
+                ))
+            }),
+        }
     }
 
     /// The next columns as a row of a left-joined `J`, `None` when the join
@@ -198,7 +233,7 @@ impl<'a> Row<'a> {
     /// Whether the next column holds NULL (it is not consumed).
     fn next_is_null(&self) -> Result<bool, DbErr> {
         use sqlx::ValueRef as _;
-        let index = self.next.get();
+        let index = self.take_index(false)?;
         let raw_is_null = match self.row {
             Backend::Postgres(row) => row.try_get_raw(index).map(|value| value.is_null()),
             Backend::Sqlite(row) => row.try_get_raw(index).map(|value| value.is_null()),
@@ -214,9 +249,9 @@ impl<'a> Row<'a> {
             + for<'r> sqlx::Decode<'r, Sqlite>
             + sqlx::Type<Sqlite>,
     {
-        let index = self.next.get();
-        self.next.set(index + 1);
-        if cfg!(debug_assertions) {
+        let index = self.take_index(true)?;
+        // An unnamed row's columns have no names to check (see `unnamed`).
+        if cfg!(debug_assertions) && !self.parts.is_empty() {
             let selected = match self.row {
                 Backend::Postgres(row) => row.columns().get(index).map(|c| c.name()),
                 Backend::Sqlite(row) => row.columns().get(index).map(|c| c.name()),
