@@ -1,7 +1,9 @@
 //! What a commitment links to, read in one statement: its policy areas,
 //! focal points, related commitments, lead and supporting institutions
 //! (with their names), milestones (with their texts) and action plan (with
-//! its country and titles).
+//! its country and titles); and, where a query shows feedback figures
+//! beside them, the sums of its comment tally, which are no link but would
+//! cost a statement of their own.
 //!
 //! Each of these was a statement of its own: a round trip, and for
 //! PostgreSQL a transaction and an executor start, where running the read
@@ -38,14 +40,15 @@ use std::{
 use entity::{
     action_plan, action_plan_translation, by_position::Row, commitment, commitment_focal_point,
     commitment_policy_area, commitment_relation, commitment_support_institution, country,
-    focal_point, institution, institution_translation, milestone, milestone_translation,
-    policy_area,
+    feedback_tally, focal_point, institution, institution_translation, milestone,
+    milestone_translation, policy_area,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, QueryResult, Statement,
     Value,
     sea_query::{
-        Alias, ColumnType, DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement, UnionType,
+        Alias, ColumnType, DynIden, Expr, ExprTrait, Func, IntoIden, Query, SelectStatement,
+        UnionType,
     },
 };
 
@@ -62,6 +65,10 @@ pub struct LinkedLists {
     pub support_institutions: bool,
     pub milestones: bool,
     pub action_plan: bool,
+    /// The sums of its comment tally by kind (see
+    /// `feedback::read::counts_from_tally`): not a link, but a read of the
+    /// same commitments that needs no statement of its own.
+    pub comment_counts: bool,
 }
 
 impl LinkedLists {
@@ -75,6 +82,7 @@ impl LinkedLists {
             self.support_institutions,
             self.milestones,
             self.action_plan,
+            self.comment_counts,
         ]
         .into_iter()
         .filter(|&wanted| wanted)
@@ -92,6 +100,7 @@ impl LinkedLists {
             }
             Table::Milestone | Table::MilestoneText => self.milestones,
             Table::ActionPlan | Table::Country | Table::ActionPlanTitle => self.action_plan,
+            Table::Tally => self.comment_counts,
         };
         ALL_TABLES
             .into_iter()
@@ -112,6 +121,8 @@ pub struct CommitmentLinks {
     pub institutions: CommitmentInstitutions,
     pub milestones: Vec<Translated<milestone::Model, milestone_translation::Model>>,
     pub action_plan: Option<PlanInCountry>,
+    /// The comment tally's sums: kind, comments, awaiting a response.
+    pub tally: Vec<(String, i64, i64)>,
 }
 
 /// The kinds of rows of [`links_of`], as tagged in its statement.
@@ -122,6 +133,7 @@ const LEAD: i64 = 3;
 const SUPPORTING: i64 = 4;
 const MILESTONE: i64 = 5;
 const PLAN: i64 = 6;
+const TALLY: i64 = 7;
 
 /// The tables whose columns a row of [`links_of`] may hold, after its tags.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -136,6 +148,9 @@ enum Table {
     ActionPlan,
     Country,
     ActionPlanTitle,
+    /// The comment tally summed by commitment and kind: its kind, comments
+    /// and those awaiting a response.
+    Tally,
 }
 
 /// A row of [`links_of`].
@@ -151,6 +166,7 @@ enum Linked {
         country::Model,
         Option<action_plan_translation::Model>,
     ),
+    Tally(String, i64, i64),
 }
 
 /// The names the tags of a row are selected as: its kind, and the id of the
@@ -171,6 +187,7 @@ impl Table {
             Self::ActionPlan => action_plan::Entity.into_iden(),
             Self::Country => country::Entity.into_iden(),
             Self::ActionPlanTitle => action_plan_translation::Entity.into_iden(),
+            Self::Tally => feedback_tally::Entity.into_iden(),
         }
     }
 
@@ -189,6 +206,7 @@ impl Table {
             Self::ActionPlan => action_plan::Model::COLUMNS,
             Self::Country => country::Model::COLUMNS,
             Self::ActionPlanTitle => action_plan_translation::Model::COLUMNS,
+            Self::Tally => &["kind", "comments", "awaiting"],
         }
     }
 
@@ -202,6 +220,7 @@ impl Table {
             Self::Institution | Self::InstitutionName => 3,
             Self::Milestone | Self::MilestoneText => 4,
             Self::ActionPlan | Self::Country | Self::ActionPlanTitle => 5,
+            Self::Tally => 6,
         }
     }
 
@@ -218,6 +237,11 @@ impl Table {
             Self::ActionPlan => types_of::<action_plan::Entity>(),
             Self::Country => types_of::<country::Entity>(),
             Self::ActionPlanTitle => types_of::<action_plan_translation::Entity>(),
+            Self::Tally => vec![
+                ColumnType::Text,
+                ColumnType::BigInteger,
+                ColumnType::BigInteger,
+            ],
         }
     }
 
@@ -234,6 +258,23 @@ impl Table {
             Self::ActionPlan => column_of::<action_plan::Entity>(place),
             Self::Country => column_of::<country::Entity>(place),
             Self::ActionPlanTitle => column_of::<action_plan_translation::Entity>(place),
+            // The same names in the table (the first arm) and in the sums
+            // its own arm reads (see `tally_sums`); counts as bigints in
+            // both, whatever the sums' type.
+            Self::Tally => {
+                let column = match place {
+                    0 => {
+                        return Some(Expr::col((
+                            Self::Tally.name(),
+                            feedback_tally::Column::Kind,
+                        )));
+                    }
+                    1 => feedback_tally::Column::Comments,
+                    2 => feedback_tally::Column::Awaiting,
+                    _ => return None,
+                };
+                Some(Expr::col((Self::Tally.name(), column)).cast_as(Alias::new("BIGINT")))
+            }
         }
     }
 }
@@ -348,6 +389,10 @@ impl Layout {
                     }
                     _ => None,
                 }
+            }
+            TALLY => {
+                at(Table::Tally)?;
+                Some(Linked::Tally(row.next()?, row.next()?, row.next()?))
             }
             other => {
                 return Err(DbErr::Type(format!(
@@ -474,6 +519,7 @@ pub async fn links_of<C: ConnectionTrait>(
                     .get_or_insert_with(|| (plan, country, Vec::new()));
                 plan.2.extend(title);
             }
+            Linked::Tally(kind, comments, awaiting) => links.tally.push((kind, comments, awaiting)),
         }
     }
     for links in found.values_mut() {
@@ -656,7 +702,40 @@ fn statement(ids: &[i64], wanted: LinkedLists) -> SelectStatement {
             .and_where(commitment::Column::Id.is_in(ids.iter().copied()));
         union.union(UnionType::All, arm);
     }
+    if wanted.comment_counts {
+        let mut arm = arm(
+            TALLY,
+            feedback_tally::Column::CommitmentId,
+            &[Table::Tally],
+            tables,
+        );
+        arm.from_subquery(tally_sums(ids), Table::Tally.name());
+        union.union(UnionType::All, arm);
+    }
     union
+}
+
+/// The comment tally of commitments `ids` summed by commitment and kind
+/// (its stripes added up, as `feedback::read::counts_of` reads it), under
+/// the table's own names.
+fn tally_sums(ids: &[i64]) -> SelectStatement {
+    let sum = |column: feedback_tally::Column| Expr::expr(Func::sum(Expr::col(column)));
+    Query::select()
+        .column(feedback_tally::Column::CommitmentId)
+        .column(feedback_tally::Column::Kind)
+        .expr_as(
+            sum(feedback_tally::Column::Comments),
+            feedback_tally::Column::Comments,
+        )
+        .expr_as(
+            sum(feedback_tally::Column::Awaiting),
+            feedback_tally::Column::Awaiting,
+        )
+        .from(feedback_tally::Entity)
+        .and_where(feedback_tally::Column::CommitmentId.is_in(ids.iter().copied()))
+        .group_by_col(feedback_tally::Column::CommitmentId)
+        .group_by_col(feedback_tally::Column::Kind)
+        .to_owned()
 }
 
 /// The first arm: in each column, a real column of one of the `tables`
@@ -680,7 +759,7 @@ fn typing_arm(tables: &[Table]) -> SelectStatement {
     arm
 }
 
-const ALL_TABLES: [Table; 10] = [
+const ALL_TABLES: [Table; 11] = [
     Table::PolicyArea,
     Table::FocalPoint,
     Table::Commitment,
@@ -691,6 +770,7 @@ const ALL_TABLES: [Table; 10] = [
     Table::ActionPlan,
     Table::Country,
     Table::ActionPlanTitle,
+    Table::Tally,
 ];
 
 /// An arm of rows of `kind`, read for the commitment in `owner`, holding the
@@ -760,20 +840,20 @@ mod tests {
     /// Every list and pair of lists, and all of them.
     fn some_wanted() -> Vec<LinkedLists> {
         let one = |index: usize| {
-            let mut flags = [false; 7];
+            let mut flags = [false; 8];
             flags[index] = true;
             flags
         };
         let mut all = Vec::new();
-        for first in 0..7 {
+        for first in 0..8 {
             all.push(one(first));
-            for second in first + 1..7 {
+            for second in first + 1..8 {
                 let mut flags = one(first);
                 flags[second] = true;
                 all.push(flags);
             }
         }
-        all.push([true; 7]);
+        all.push([true; 8]);
         all.into_iter()
             .map(|flags| LinkedLists {
                 policy_areas: flags[0],
@@ -783,6 +863,7 @@ mod tests {
                 support_institutions: flags[4],
                 milestones: flags[5],
                 action_plan: flags[6],
+                comment_counts: flags[7],
             })
             .collect()
     }

@@ -326,34 +326,43 @@ pub async fn counts_of<C: ConnectionTrait>(
     db: &C,
     ids: &[i64],
 ) -> AppResult<HashMap<i64, CommentCounts>> {
-    let mut sums: HashMap<i64, (BTreeMap<String, i64>, i64)> =
-        ids.iter().map(|&id| (id, Default::default())).collect();
+    let mut sums: HashMap<i64, Vec<(String, i64, i64)>> =
+        ids.iter().map(|&id| (id, Vec::new())).collect();
     if !ids.is_empty() {
         let rows = KindCounts::find_by_statement(db.get_database_backend().build(&tallied(ids)))
             .all(db)
             .await?;
         for row in rows {
-            let (by_kind, awaiting) = sums.entry(row.commitment_id).or_default();
-            *by_kind.entry(row.kind).or_default() += row.count;
-            *awaiting += row.awaiting;
+            sums.entry(row.commitment_id)
+                .or_default()
+                .push((row.kind, row.count, row.awaiting));
         }
     }
-    let positive = |n: i64| u64::try_from(n).unwrap_or(0);
     Ok(sums
         .into_iter()
-        .map(|(id, (by_kind, awaiting))| {
-            let by_kind = by_kind
-                .into_iter()
-                .filter(|&(_, count)| count > 0)
-                .map(|(kind, count)| (kind, positive(count)))
-                .collect();
-            let counts = CommentCounts {
-                by_kind,
-                awaiting_response: positive(awaiting),
-            };
-            (id, counts)
-        })
+        .map(|(id, sums)| (id, counts_from_tally(sums)))
         .collect())
+}
+
+/// A commitment's comment counts from its tally's sums by kind: kind,
+/// published comments, those awaiting a response (see [`counts_of`]; a
+/// commitment's links read them too, `catalog::links`).
+pub fn counts_from_tally(sums: impl IntoIterator<Item = (String, i64, i64)>) -> CommentCounts {
+    let mut by_kind: BTreeMap<String, i64> = BTreeMap::new();
+    let mut awaiting = 0;
+    for (kind, count, waiting) in sums {
+        *by_kind.entry(kind).or_default() += count;
+        awaiting += waiting;
+    }
+    let positive = |n: i64| u64::try_from(n).unwrap_or(0);
+    CommentCounts {
+        by_kind: by_kind
+            .into_iter()
+            .filter(|&(_, count)| count > 0)
+            .map(|(kind, count)| (kind, positive(count)))
+            .collect(),
+        awaiting_response: positive(awaiting),
+    }
 }
 
 /// Published citizens' comments without an official response on each of

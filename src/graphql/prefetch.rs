@@ -14,7 +14,7 @@
 //! side by side: a response costs as many round trips as its query is deep.
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     hash::Hash,
 };
 
@@ -26,9 +26,12 @@ use entity::{
 use futures_util::{future::BoxFuture, try_join};
 
 use super::{RequestLoader, feedback::SharedCount, loaders::*};
-use crate::catalog::{
-    links::{CommitmentLinks, LinkedLists},
-    lookups::{CommitmentInstitutions, Translated},
+use crate::{
+    catalog::{
+        links::{CommitmentLinks, LinkedLists},
+        lookups::{CommitmentInstitutions, Translated},
+    },
+    feedback::read::counts_from_tally,
 };
 
 /// Reads `keys` now and keeps what was found in the request's cache, where
@@ -212,8 +215,11 @@ fn below_commitments<'a>(
             Result::<()>::Ok(())
         };
         // Several of what a commitment links to: one statement (see
-        // `links`); the parts below then read nothing of their own.
-        let wanted = wanted_links(look);
+        // `links`); the parts below then read nothing of their own. The
+        // feedback figures the query shows (see `SharedCount`) come from
+        // the comment tally, read there too.
+        let mut wanted = wanted_links(look);
+        wanted.comment_counts = !shared_counts(loader, look).is_empty();
         let together = wanted.count() > 1;
         // The lead institutions, or the supporting ones (both are read
         // together), with their names.
@@ -304,9 +310,10 @@ fn below_commitments<'a>(
             Result::<()>::Ok(())
         };
         // The feedback figures of every commitment, where the query shows
-        // them (see `SharedCount`): one read of the tally gives both.
+        // them and no links are read with them: one read of the tally
+        // gives both.
         let figures = async {
-            if !shared_counts(loader, look).is_empty() {
+            if wanted.comment_counts && !together {
                 comment_counts(loader, ids).await?;
             }
             Result::<()>::Ok(())
@@ -334,6 +341,7 @@ fn wanted_links(look: &Lookahead<'_>) -> LinkedLists {
         support_institutions: look.field("supportInstitutions").exists(),
         milestones: look.field("milestones").exists(),
         action_plan: look.field("actionPlan").exists(),
+        comment_counts: false,
     }
 }
 
@@ -398,6 +406,8 @@ async fn links_together(
         plans,
         plan_titles,
         countries: country_rows,
+        counts_by_kind,
+        awaiting_response,
     } = kept;
     let focal_rows = focal_lists
         .iter()
@@ -423,6 +433,8 @@ async fn links_together(
     loader.feed_many(plan_titles).await;
     loader.feed_many(country_rows).await;
     loader.feed_many(plans).await;
+    loader.feed_many(counts_by_kind).await;
+    loader.feed_many(awaiting_response).await;
     let milestone_look = look.field("milestones");
     try_join!(
         focal_points(loader, focal_rows, look.field("focalPoints")),
@@ -457,6 +469,8 @@ struct KeptLinks {
         Texts<action_plan_translation::Model>,
     )>,
     countries: Vec<(CountryById, country::Model)>,
+    counts_by_kind: Vec<(CommentCountsByKind, BTreeMap<String, u64>)>,
+    awaiting_response: Vec<(AwaitingResponseOn, u64)>,
 }
 
 impl KeptLinks {
@@ -506,6 +520,13 @@ impl KeptLinks {
                 .push((ActionPlanTranslations(plan.id), Texts::from(titles)));
             self.countries.push((CountryById(country.id), country));
             self.plans.push((ActionPlanById(plan.id), plan));
+        }
+        if wanted.comment_counts {
+            let counts = counts_from_tally(links.tally);
+            self.counts_by_kind
+                .push((CommentCountsByKind(id), counts.by_kind));
+            self.awaiting_response
+                .push((AwaitingResponseOn(id), counts.awaiting_response));
         }
     }
 }

@@ -463,6 +463,45 @@ on_both_backends! {
     }
 }
 
+/// [`WITH_FIGURES`] with two of what the commitments link to.
+const WITH_FIGURES_AND_LINKS: &str = r#"query($first: Int!) { commitments(first: $first) {
+    nodes {
+        code
+        leadInstitution { name }
+        milestones { position title }
+        feedback(first: 2) { totalCount }
+        comments: feedback(first: 2, filter: { kind: COMMENT }) { totalCount }
+        questions: feedback(first: 2, filter: { kind: QUESTION }) { totalCount }
+        awaiting: feedback(first: 2, filter: { awaitingResponse: true }) { totalCount }
+        feedbackSummary { total awaitingResponse byKind { kind count } }
+    }
+} }"#;
+
+on_both_backends! {
+    async fn feedback_figures_read_with_the_links_cost_no_statement_of_their_own(backend: Backend) {
+        let app = commented_catalog(backend).await;
+        answer_first_comments(&app).await;
+        let (alone, figures_cost) = commitments_and_statements(&app, WITH_FIGURES, 20).await;
+        let (together, cost) = commitments_and_statements(&app, WITH_FIGURES_AND_LINKS, 20).await;
+        // The page; the first pages of the four lists; the links and the
+        // comment tally in one statement.
+        assert_eq!(cost, figures_cost, "the links added {} statements", cost - figures_cost);
+        assert_eq!(cost, 6, "the page took {cost} statements");
+        let figures = ["feedback", "comments", "questions", "awaiting", "feedbackSummary"];
+        for (one, all) in alone.iter().zip(&together) {
+            assert_eq!(one["code"], all["code"]);
+            for figure in figures {
+                assert_eq!(one[figure], all[figure], "{figure} of {}", one["code"]);
+            }
+            assert_eq!(all["milestones"].as_array().map(Vec::len), Some(3), "{all}");
+            assert!(all["leadInstitution"]["name"].is_string(), "{all}");
+        }
+        // Some commitments have comments awaiting an answer, some answered.
+        let awaiting: Vec<&Value> = together.iter().map(|node| &node["feedbackSummary"]["awaitingResponse"]).collect();
+        assert!(awaiting.contains(&&json!(1)) && awaiting.contains(&&json!(3)), "{awaiting:?}");
+    }
+}
+
 on_both_backends! {
     async fn official_and_citizens_comments_of_one_kind_are_counted_together(backend: Backend) {
         use sea_orm::ActiveValue::Set;
