@@ -47,13 +47,12 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, QueryResult, Statement,
     Value,
     sea_query::{
-        Alias, ColumnType, DynIden, Expr, ExprTrait, Func, IntoIden, Query, SelectStatement,
-        UnionType,
+        Alias, ColumnType, DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement, UnionType,
     },
 };
 
 use super::lookups::{CommitmentInstitutions, PlanInCountry, Translated};
-use crate::error::AppResult;
+use crate::{error::AppResult, feedback::read::tallied};
 
 /// What [`links_of`] reads of a commitment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -259,8 +258,8 @@ impl Table {
             Self::Country => column_of::<country::Entity>(place),
             Self::ActionPlanTitle => column_of::<action_plan_translation::Entity>(place),
             // The same names in the table (the first arm) and in the sums
-            // its own arm reads (see `tally_sums`); counts as bigints in
-            // both, whatever the sums' type.
+            // its own arm reads (`feedback::read::tallied`); counts as
+            // bigints in both, whatever the table's type.
             Self::Tally => {
                 let column = match place {
                     0 => {
@@ -709,33 +708,10 @@ fn statement(ids: &[i64], wanted: LinkedLists) -> SelectStatement {
             &[Table::Tally],
             tables,
         );
-        arm.from_subquery(tally_sums(ids), Table::Tally.name());
+        arm.from_subquery(tallied(ids), Table::Tally.name());
         union.union(UnionType::All, arm);
     }
     union
-}
-
-/// The comment tally of commitments `ids` summed by commitment and kind
-/// (its stripes added up, as `feedback::read::counts_of` reads it), under
-/// the table's own names.
-fn tally_sums(ids: &[i64]) -> SelectStatement {
-    let sum = |column: feedback_tally::Column| Expr::expr(Func::sum(Expr::col(column)));
-    Query::select()
-        .column(feedback_tally::Column::CommitmentId)
-        .column(feedback_tally::Column::Kind)
-        .expr_as(
-            sum(feedback_tally::Column::Comments),
-            feedback_tally::Column::Comments,
-        )
-        .expr_as(
-            sum(feedback_tally::Column::Awaiting),
-            feedback_tally::Column::Awaiting,
-        )
-        .from(feedback_tally::Entity)
-        .and_where(feedback_tally::Column::CommitmentId.is_in(ids.iter().copied()))
-        .group_by_col(feedback_tally::Column::CommitmentId)
-        .group_by_col(feedback_tally::Column::Kind)
-        .to_owned()
 }
 
 /// The first arm: in each column, a real column of one of the `tables`

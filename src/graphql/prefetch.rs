@@ -14,7 +14,7 @@
 //! side by side: a response costs as many round trips as its query is deep.
 
 use std::{
-    collections::{BTreeMap, BTreeSet, HashMap},
+    collections::{BTreeSet, HashMap},
     hash::Hash,
 };
 
@@ -31,7 +31,7 @@ use crate::{
         links::{CommitmentLinks, LinkedLists},
         lookups::{CommitmentInstitutions, Translated},
     },
-    feedback::read::counts_from_tally,
+    feedback::read::{CommentCounts, counts_from_tally},
 };
 
 /// Reads `keys` now and keeps what was found in the request's cache, where
@@ -406,8 +406,7 @@ async fn links_together(
         plans,
         plan_titles,
         countries: country_rows,
-        counts_by_kind,
-        awaiting_response,
+        comment_counts,
     } = kept;
     let focal_rows = focal_lists
         .iter()
@@ -433,8 +432,7 @@ async fn links_together(
     loader.feed_many(plan_titles).await;
     loader.feed_many(country_rows).await;
     loader.feed_many(plans).await;
-    loader.feed_many(counts_by_kind).await;
-    loader.feed_many(awaiting_response).await;
+    feed_comment_counts(loader, comment_counts).await;
     let milestone_look = look.field("milestones");
     try_join!(
         focal_points(loader, focal_rows, look.field("focalPoints")),
@@ -469,8 +467,7 @@ struct KeptLinks {
         Texts<action_plan_translation::Model>,
     )>,
     countries: Vec<(CountryById, country::Model)>,
-    counts_by_kind: Vec<(CommentCountsByKind, BTreeMap<String, u64>)>,
-    awaiting_response: Vec<(AwaitingResponseOn, u64)>,
+    comment_counts: Vec<(i64, CommentCounts)>,
 }
 
 impl KeptLinks {
@@ -522,11 +519,8 @@ impl KeptLinks {
             self.plans.push((ActionPlanById(plan.id), plan));
         }
         if wanted.comment_counts {
-            let counts = counts_from_tally(links.tally);
-            self.counts_by_kind
-                .push((CommentCountsByKind(id), counts.by_kind));
-            self.awaiting_response
-                .push((AwaitingResponseOn(id), counts.awaiting_response));
+            self.comment_counts
+                .push((id, counts_from_tally(links.tally)));
         }
     }
 }
@@ -535,15 +529,30 @@ impl KeptLinks {
 /// response, in one statement, kept where the figures' resolvers look.
 async fn comment_counts(loader: &RequestLoader, ids: &[i64]) -> Result<()> {
     let found = read(loader, ids.iter().copied().map(CommentCountsOn)).await?;
-    let mut by_kind = Vec::with_capacity(found.len());
-    let mut awaiting = Vec::with_capacity(found.len());
-    for (CommentCountsOn(id), counts) in found {
-        by_kind.push((CommentCountsByKind(id), counts.by_kind));
-        awaiting.push((AwaitingResponseOn(id), counts.awaiting_response));
-    }
+    let found = found
+        .into_iter()
+        .map(|(CommentCountsOn(id), counts)| (id, counts));
+    feed_comment_counts(loader, found).await;
+    Ok(())
+}
+
+/// Keeps each commitment's comment counts where the figures a page shows
+/// look for them: by kind, and awaiting a response.
+async fn feed_comment_counts(
+    loader: &RequestLoader,
+    found: impl IntoIterator<Item = (i64, CommentCounts)>,
+) {
+    let (by_kind, awaiting): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .map(|(id, counts)| {
+            (
+                (CommentCountsByKind(id), counts.by_kind),
+                (AwaitingResponseOn(id), counts.awaiting_response),
+            )
+        })
+        .unzip();
     loader.feed_many(by_kind).await;
     loader.feed_many(awaiting).await;
-    Ok(())
 }
 
 /// The feedback figures `look`, a commitment's selection, shows: those of
