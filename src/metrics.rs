@@ -17,6 +17,7 @@ pub struct Metrics {
     duration: HistogramVec,
     rate_limited: IntCounter,
     cache: IntCounterVec,
+    cache_version_reads: IntCounter,
     /// Live subscriptions open now.
     pub subscriptions: IntGauge,
     pool: IntGaugeVec,
@@ -32,6 +33,8 @@ pub struct CacheCounters {
     pub hits: IntCounter,
     pub misses: IntCounter,
     pub errors: IntCounter,
+    /// Look-ups that read the versions from Redis (none while the lease holds).
+    pub version_reads: IntCounter,
 }
 
 impl Metrics {
@@ -72,6 +75,11 @@ impl Metrics {
             &["result"],
         )
         .expect("response_cache_total");
+        let cache_version_reads = IntCounter::new(
+            "response_cache_version_reads_total",
+            "Response cache look-ups that read the area versions from Redis (none while this instance holds them under a lease)",
+        )
+        .expect("response_cache_version_reads_total");
         let subscriptions =
             IntGauge::new("subscriptions", "Live subscriptions open now").expect("subscriptions");
         let pool = IntGaugeVec::new(
@@ -113,6 +121,7 @@ impl Metrics {
             Box::new(duration.clone()),
             Box::new(rate_limited.clone()),
             Box::new(cache.clone()),
+            Box::new(cache_version_reads.clone()),
             Box::new(subscriptions.clone()),
             Box::new(pool.clone()),
             Box::new(outbox.clone()),
@@ -128,6 +137,7 @@ impl Metrics {
             duration,
             rate_limited,
             cache,
+            cache_version_reads,
             subscriptions,
             pool,
             outbox,
@@ -189,6 +199,7 @@ impl Metrics {
             hits: self.cache.with_label_values(&["hit"]),
             misses: self.cache.with_label_values(&["miss"]),
             errors: self.cache.with_label_values(&["error"]),
+            version_reads: self.cache_version_reads.clone(),
         }
     }
 

@@ -12,12 +12,13 @@
 //! When Redis cannot answer, nothing is cached or served from the cache
 //! until it can, and areas written meanwhile are bumped as soon as it does.
 //!
-//! Two shortcuts keep a hit cheap. Each instance remembers which key the
+//! Three shortcuts keep a hit cheap. Each instance remembers which key the
 //! exact bytes of a request led to, so a repeated request is answered without
-//! parsing its JSON or GraphQL; and with Redis, each instance keeps a near
-//! copy of the bodies it has seen, so a hit only asks Redis for the three
-//! version numbers, not for the body. Neither changes what is fresh: the
-//! versions are always the current ones.
+//! parsing its JSON or GraphQL. With Redis, each instance keeps a near copy
+//! of the bodies it has seen, so a hit needs no body from Redis; and it holds
+//! the versions under a lease (see `leased_versions`), so a hit needs no
+//! round trip at all. None changes what is fresh: a write returns only once
+//! every instance answering from its own versions has taken it in.
 
 use std::{
     sync::{
@@ -37,6 +38,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{metrics::CacheCounters, shared::SharedStore};
+
+mod leased_versions;
+
+use leased_versions::LeasedVersions;
 
 /// The catalogue: plans, commitments, milestones, institutions, focal points.
 pub const CATALOG: u8 = 1;
@@ -239,6 +244,9 @@ enum Store {
         /// Bodies this instance has stored or fetched: a hit then needs only
         /// the versions from Redis.
         near: Entries,
+        /// The versions held here, while the lease holds.
+        leased: Arc<LeasedVersions>,
+        /// The versions read from Redis, when the lease does not hold.
         versions: Arc<VersionReads>,
     },
 }
@@ -405,11 +413,13 @@ impl ResponseCache {
         near_bytes: u64,
         counts: CacheCounters,
     ) -> Self {
+        let version_keys: Vec<String> = AREAS
+            .iter()
+            .map(|(_, name)| store.key(&format!("version:{name}")))
+            .collect();
+        let leased = LeasedVersions::follow(Arc::clone(&store), version_keys.clone());
         let versions = Arc::new(VersionReads {
-            keys: AREAS
-                .iter()
-                .map(|(_, name)| store.key(&format!("version:{name}")))
-                .collect(),
+            keys: version_keys,
             store: Arc::clone(&store),
             queue: Default::default(),
         });
@@ -417,6 +427,7 @@ impl ResponseCache {
             store: Store::Shared {
                 store,
                 near: entries(ttl, near_bytes),
+                leased,
                 versions,
             },
             ttl,
@@ -493,15 +504,16 @@ impl ResponseCache {
             Store::Shared {
                 store,
                 near,
+                leased,
                 versions,
             } => {
                 let pending = self.unannounced.swap(0, Ordering::AcqRel);
-                if pending != 0 && !self.announce(store, &versions.keys, pending).await {
+                if pending != 0 && !self.announce(leased, pending).await {
                     self.counts.errors.inc();
                     return Lookup::Bypass;
                 }
                 let fresh_near = match near.get(key) {
-                    Some(entry) => match versions.current().await {
+                    Some(entry) => match self.versions_now(leased, versions).await {
                         Some(current) => entry.fresh(&current).then_some((entry, current)),
                         None => {
                             self.counts.errors.inc();
@@ -515,6 +527,7 @@ impl ResponseCache {
                     // Not here, or stale here: another instance may have
                     // stored a fresh one since.
                     None => {
+                        self.counts.version_reads.inc();
                         Self::fetch(store, &versions.keys, key)
                             .await
                             .map(|(entry, current)| {
@@ -541,6 +554,21 @@ impl ResponseCache {
                     self.counts.misses.inc();
                 }
                 Lookup::Miss(current)
+            }
+        }
+    }
+
+    /// The versions held here if the lease holds, else read from Redis.
+    async fn versions_now(
+        &self,
+        leased: &LeasedVersions,
+        versions: &Arc<VersionReads>,
+    ) -> Option<Versions> {
+        match leased.current() {
+            Some(current) => Some(current),
+            None => {
+                self.counts.version_reads.inc();
+                versions.current().await
             }
         }
     }
@@ -622,10 +650,8 @@ impl ResponseCache {
                     }
                 }
             }
-            Store::Shared {
-                store, versions, ..
-            } => {
-                if !self.announce(store, &versions.keys, areas).await {
+            Store::Shared { leased, .. } => {
+                if !self.announce(leased, areas).await {
                     // Told as soon as Redis answers again, before any look-up.
                     self.unannounced.fetch_or(areas, Ordering::AcqRel);
                 }
@@ -633,16 +659,8 @@ impl ResponseCache {
         }
     }
 
-    async fn announce(&self, store: &SharedStore, version_keys: &[String], areas: u8) -> bool {
-        let mut pipe = redis::pipe();
-        for ((bit, _), key) in AREAS.iter().zip(version_keys) {
-            if areas & bit != 0 {
-                pipe.cmd("INCR").arg(key);
-            }
-        }
-        let outcome: Result<Vec<u64>, _> = pipe.query_async(&mut store.connection()).await;
-        store.observe(&outcome);
-        outcome.is_ok()
+    async fn announce(&self, leased: &LeasedVersions, areas: u8) -> bool {
+        leased.bump(areas).await.is_ok()
     }
 }
 

@@ -61,6 +61,19 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
     plain
 }
 
+/// Look-ups that read the area versions from Redis so far, from `/metrics`.
+async fn version_reads(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics").await;
+    metrics
+        .body
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("ogp_pulse_response_cache_version_reads_total "))
+        .and_then(|n| n.parse().ok())
+        .expect("the version reads counter")
+}
+
 fn generous() -> ApiArgs {
     ApiArgs {
         feedback_per_minute: 100,
@@ -171,6 +184,42 @@ on_both_backends! {
         assert_eq!(renamed.data()["updateCommitment"]["title"], "Renamed on A");
         let (on_b, _) = read(&b, TITLE).await;
         assert_eq!(on_b["commitment"]["title"], "Renamed on A", "B sees A's write at once");
+    }
+
+    async fn holders_of_the_versions_answer_hits_alone_and_see_writes_at_once(backend: Backend) {
+        let Some(redis) = TestRedis::new() else { return };
+        let a = bundled_with(backend, redis.api(generous())).await;
+        let b = a.instance(&redis.api(generous()));
+        let mo18 = a.commitment_id("MO0018").await;
+        let admin = a.staff("admin@example.org", &[Role::Admin], None).await;
+        read(&b, TITLE).await;
+        // Until B's lease is confirmed (a round trip or two), its hits read
+        // the versions from Redis; then they ask Redis nothing.
+        let mut held = false;
+        for _ in 0..100 {
+            let before = version_reads(&b).await;
+            let (_, cost) = read(&b, TITLE).await;
+            assert_eq!(cost, 0);
+            if version_reads(&b).await == before {
+                held = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(held, "B never answered a hit from the versions it holds");
+        for round in 0..10 {
+            let title = format!("Round {round} on A");
+            let renamed = a.query_as(&admin, RENAME, json!({ "id": mo18, "t": title })).await;
+            assert_eq!(renamed.data()["updateCommitment"]["title"], title.as_str());
+            let (on_b, cost) = read(&b, TITLE).await;
+            assert_eq!(
+                on_b["commitment"]["title"], title.as_str(),
+                "B answered from versions older than A's finished write"
+            );
+            assert!(cost > 0, "round {round}: a stale hit");
+            let (again, cost) = read(&b, TITLE).await;
+            assert_eq!((again, cost), (on_b, 0), "round {round}");
+        }
     }
 
     async fn cached_answers_go_out_gzip_compressed_to_clients_that_accept_it(backend: Backend) {
