@@ -517,6 +517,20 @@ class Harness:
                 self.run_scaling(scale, variants)
         finally:
             self.stop_all()
+            self.forget_redis_keys()
+
+    def forget_redis_keys(self):
+        """Deletes what the Redis variants left under this run's prefix
+        (cached bodies, versions, rate limits): a run leaves Redis as it
+        found it."""
+        if shutil.which("redis-cli") is None:
+            return
+        url = self.args.redis_url
+        keys = subprocess.run(["redis-cli", "-u", url, "--scan", "--pattern", f"{self.redis_prefix}*"],
+                              capture_output=True, text=True).stdout.split()
+        for start in range(0, len(keys), 500):
+            subprocess.run(["redis-cli", "-u", url, "DEL", *keys[start:start + 500]],
+                           stdout=subprocess.DEVNULL, check=False)
 
     def run_main(self, scale, variants):
         servers = {name: self.start_ogp(name, scale) for name in variants}
