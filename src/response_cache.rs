@@ -241,8 +241,8 @@ enum Store {
     },
     Shared {
         store: Arc<SharedStore>,
-        /// Bodies this instance has stored or fetched: a hit then needs only
-        /// the versions from Redis.
+        /// Bodies this instance has stored or fetched: a hit then needs no
+        /// body from Redis.
         near: Entries,
         /// The versions held here, while the lease holds.
         leased: Arc<LeasedVersions>,

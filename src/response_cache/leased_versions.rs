@@ -57,7 +57,9 @@ const LEASE_MARGIN: Duration = Duration::from_millis(250);
 const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(500);
 
 /// Bumps the areas marked in ARGV[4..6], then, in the same step, announces
-/// the new versions and lists the leases still live.
+/// the new versions and lists the leases still live: the reply is the
+/// bump's epoch and sequence number, then each live holder and the whole
+/// milliseconds its lease has left (rounded up: never earlier than Redis).
 const BUMP: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -76,9 +78,12 @@ for i = 1, 3 do versions[i] = v[i] or '0' end
 redis.call('PUBLISH', ARGV[1],
   'b ' .. epoch .. ' ' .. seq .. ' ' .. ARGV[2] .. ' ' .. table.concat(versions, ' '))
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
-local reply = {string.format('%d', now), epoch, tostring(seq), versions[1], versions[2], versions[3]}
+local reply = {epoch, tostring(seq)}
 local live = redis.call('ZRANGEBYSCORE', KEYS[6], '(' .. string.format('%d', now), '+inf', 'WITHSCORES')
-for i = 1, #live do reply[#reply + 1] = live[i] end
+for i = 1, #live, 2 do
+  reply[#reply + 1] = live[i]
+  reply[#reply + 1] = string.format('%d', math.max(0, math.ceil(tonumber(live[i + 1]) - now)))
+end
 return reply
 ";
 
@@ -130,8 +135,7 @@ pub struct LeasedVersions {
     store: Arc<SharedStore>,
     /// This process's name in the lease set and on the channel.
     instance: String,
-    /// The version keys, in the order of `AREAS`, then the sequence, epoch
-    /// and lease keys.
+    /// The version keys, in the order of `AREAS`.
     version_keys: Vec<String>,
     sequence_key: String,
     epoch_key: String,
@@ -143,6 +147,9 @@ pub struct LeasedVersions {
     acknowledgement: Notify,
     /// Asks the follower to drop its subscription (tests of a broken one).
     resubscribe: Notify,
+    /// The scripts, hashed once: Redis runs them by their SHA-1.
+    bump_script: redis::Script,
+    renew_script: redis::Script,
 }
 
 impl LeasedVersions {
@@ -161,6 +168,8 @@ impl LeasedVersions {
             acknowledged: Mutex::default(),
             acknowledgement: Notify::new(),
             resubscribe: Notify::new(),
+            bump_script: redis::Script::new(BUMP),
+            renew_script: redis::Script::new(RENEW),
         });
         tokio::spawn(follow(Arc::downgrade(&leased)));
         leased
@@ -176,8 +185,7 @@ impl LeasedVersions {
     /// Bumps `areas` and returns once every live lease holder took it in or
     /// lapsed. Fails only when Redis did not run the bump.
     pub async fn bump(&self, areas: u8) -> Result<Announced, redis::RedisError> {
-        let bump = redis::Script::new(BUMP);
-        let mut script = bump.prepare_invoke();
+        let mut script = self.bump_script.prepare_invoke();
         for key in &self.version_keys {
             script.key(key);
         }
@@ -274,26 +282,24 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The written position and versions, and each live holder with the
-/// milliseconds its lease had left, from a bump's reply.
+/// The written position, and each live holder with the milliseconds its
+/// lease had left, from a bump's reply. A holder that cannot be read makes
+/// the whole reply unreadable: a write must not skip one.
 fn parse_bump(reply: &[String]) -> Option<(Position, Vec<(String, u64)>)> {
-    let [now, epoch, seq, _, _, _, live @ ..] = reply else {
+    let [epoch, seq, live @ ..] = reply else {
         return None;
     };
-    let now: f64 = now.parse().ok()?;
     let written = Position {
         epoch: epoch.clone(),
         seq: seq.parse().ok()?,
     };
+    if live.len() % 2 != 0 {
+        return None;
+    }
     let holders = live
         .chunks_exact(2)
-        .filter_map(|pair| {
-            let score: f64 = pair[1].parse().ok()?;
-            // Whole milliseconds, rounded up: never earlier than Redis.
-            let remaining = (score - now).max(0.0).ceil();
-            Some((pair[0].clone(), format!("{remaining:.0}").parse().ok()?))
-        })
-        .collect();
+        .map(|pair| Some((pair[0].clone(), pair[1].parse().ok()?)))
+        .collect::<Option<_>>()?;
     Some((written, holders))
 }
 
@@ -490,8 +496,7 @@ fn take_in(
 }
 
 async fn renew_lease(this: &LeasedVersions, token: u64) -> Result<Versions, redis::RedisError> {
-    let renew = redis::Script::new(RENEW);
-    let mut script = renew.prepare_invoke();
+    let mut script = this.renew_script.prepare_invoke();
     for key in &this.version_keys {
         script.key(key);
     }
@@ -534,6 +539,7 @@ async fn send_acknowledgements(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::response_cache::{ALL, CATALOG, FEEDBACK, versions_of};
 
     #[test]
     fn messages_read_back_as_written() {
@@ -599,11 +605,9 @@ mod tests {
 
     #[test]
     fn a_bump_reply_gives_each_holder_its_remaining_lease() {
-        let reply: Vec<String> = [
-            "1000", "e", "5", "1", "2", "3", "inst-a", "2500", "inst-b", "1000.4",
-        ]
-        .map(String::from)
-        .to_vec();
+        let reply: Vec<String> = ["e", "5", "inst-a", "1500", "inst-b", "1"]
+            .map(String::from)
+            .to_vec();
         let (written, holders) = parse_bump(&reply).expect("a well-formed reply");
         assert_eq!(
             written,
@@ -613,7 +617,15 @@ mod tests {
             }
         );
         assert_eq!(holders, vec![("inst-a".into(), 1500), ("inst-b".into(), 1)]);
-        assert_eq!(parse_bump(&reply[..4]), None);
+        assert_eq!(parse_bump(&reply[..1]), None);
+        assert_eq!(parse_bump(&reply[..5]), None, "a holder without its lease");
+        let mut unreadable = reply.clone();
+        unreadable[5] = "soon".into();
+        assert_eq!(
+            parse_bump(&unreadable),
+            None,
+            "a holder must not be skipped"
+        );
     }
 
     /// Two or more instances' view of one Redis: the URL and a prefix of
@@ -650,6 +662,14 @@ mod tests {
             LeasedVersions::follow(store, keys)
         }
 
+        /// Two instances, once both hold their lease.
+        async fn held_pair(&self) -> (Arc<LeasedVersions>, Arc<LeasedVersions>) {
+            let (a, b) = (self.instance(), self.instance());
+            until_held(&a).await;
+            until_held(&b).await;
+            (a, b)
+        }
+
         fn connection(&self) -> redis::Connection {
             redis::Client::open(self.url.as_str())
                 .and_then(|client| client.get_connection())
@@ -665,7 +685,7 @@ mod tests {
                 .arg(keys)
                 .query(&mut self.connection())
                 .expect("MGET");
-            super::super::versions_of(values)
+            versions_of(values)
         }
     }
 
@@ -698,18 +718,12 @@ mod tests {
         let Some(redis) = TestRedis::new() else {
             return;
         };
-        let (a, b) = (redis.instance(), redis.instance());
-        until_held(&a).await;
-        until_held(&b).await;
+        let (a, b) = redis.held_pair().await;
         let mut seen_locally = 0;
         let mut both_acknowledged = 0;
         for round in 0..40 {
             let writer = if round % 2 == 0 { &a } else { &b };
-            let areas = [
-                super::super::CATALOG,
-                super::super::FEEDBACK,
-                super::super::ALL,
-            ][round % 3];
+            let areas = [CATALOG, FEEDBACK, ALL][round % 3];
             let announced = writer.bump(areas).await.expect("Redis runs the bump");
             assert_eq!(announced.lapsed, 0, "round {round}: {announced:?}");
             if announced.acknowledged == 2 {
@@ -751,17 +765,11 @@ mod tests {
             .arg("ghost")
             .query(&mut connection)
             .expect("ZADD");
-        let announced = a
-            .bump(super::super::FEEDBACK)
-            .await
-            .expect("Redis runs the bump");
+        let announced = a.bump(FEEDBACK).await.expect("Redis runs the bump");
         assert_eq!(announced.lapsed, 1, "{announced:?}");
         assert_eq!(a.current(), Some(redis.versions()));
         // Its lease is gone now: the next write waits for nobody but `a`.
-        let announced = a
-            .bump(super::super::FEEDBACK)
-            .await
-            .expect("Redis runs the bump");
+        let announced = a.bump(FEEDBACK).await.expect("Redis runs the bump");
         assert_eq!(announced.lapsed, 0, "{announced:?}");
     }
 
@@ -770,9 +778,7 @@ mod tests {
         let Some(redis) = TestRedis::new() else {
             return;
         };
-        let (a, b) = (redis.instance(), redis.instance());
-        until_held(&a).await;
-        until_held(&b).await;
+        let (a, b) = redis.held_pair().await;
         a.break_subscription();
         let mut stopped = false;
         for _ in 0..200 {
@@ -786,9 +792,7 @@ mod tests {
         // Written while `a` hears nothing: it must not answer with what it
         // held before, but with what it reads when its new lease is heard.
         let before = redis.versions();
-        b.bump(super::super::ALL)
-            .await
-            .expect("Redis runs the bump");
+        b.bump(ALL).await.expect("Redis runs the bump");
         let after = until_held(&a).await;
         assert_ne!(after, before);
         assert_eq!(after, redis.versions());
@@ -801,7 +805,7 @@ mod tests {
         let leased = LeasedVersions::follow(store, vec!["a".into(), "b".into(), "c".into()]);
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(leased.current(), None);
-        assert!(leased.bump(super::super::CATALOG).await.is_err());
+        assert!(leased.bump(CATALOG).await.is_err());
         assert_eq!(leased.current(), None);
     }
 }
